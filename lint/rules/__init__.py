@@ -1,0 +1,79 @@
+"""The rule registry: built-in rule modules plus the `intlint.rules` entry point.
+
+Rules are collected from the modules listed here (and from plugins), never
+registered as a side effect of importing some other module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import entry_points
+from types import ModuleType
+
+from lint.rules.base import Rule
+
+BUILTIN_MODULES = (
+    "lint.rules.linter",
+    "lint.rules.retry",
+)
+ENTRY_POINT_GROUP = "intlint.rules"
+
+
+class RegistryError(Exception):
+    """Two rules share a code, or a plugin cannot be loaded."""
+
+
+@dataclass(frozen=True)
+class Registry:
+    rules: dict[str, type[Rule]]
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.rules
+
+    def __getitem__(self, code: str) -> type[Rule]:
+        return self.rules[code]
+
+    def sorted(self) -> list[type[Rule]]:
+        return [self.rules[code] for code in sorted(self.rules)]
+
+    def codes_matching(self, selector: str) -> list[str]:
+        """Codes selected by `selector`: `ALL`, a full code, or a prefix such as `IL2`."""
+        if selector == "ALL":
+            return sorted(self.rules)
+        return sorted(code for code in self.rules if code.startswith(selector))
+
+
+@lru_cache(maxsize=1)
+def load_registry() -> Registry:
+    rules: dict[str, type[Rule]] = {}
+    for name in BUILTIN_MODULES:
+        _add(rules, rules_in_module(importlib.import_module(name)), name)
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = entry.load()
+        except Exception as error:  # a broken plugin must name itself, not crash with a traceback
+            raise RegistryError(f"cannot load rule plugin `{entry.name}` ({entry.value}): {error}") from error
+        found = rules_in_module(loaded) if isinstance(loaded, ModuleType) else [loaded]
+        _add(rules, found, f"plugin `{entry.name}`")
+    return Registry(rules)
+
+
+def rules_in_module(module: ModuleType) -> list[type[Rule]]:
+    """Concrete rule classes defined (not merely imported) in `module`."""
+    return [
+        obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj) and issubclass(obj, Rule) and not obj.abstract and obj.__module__ == module.__name__
+    ]
+
+
+def _add(rules: dict[str, type[Rule]], found: list[type[Rule]], origin: str) -> None:
+    for rule in found:
+        if not (inspect.isclass(rule) and issubclass(rule, Rule)) or rule.abstract:
+            raise RegistryError(f"{origin} provides {rule!r}, which is not a concrete intlint rule")
+        if rule.code in rules and rules[rule.code] is not rule:
+            raise RegistryError(f"{origin} defines {rule.code}, which {rules[rule.code].__module__} already defines")
+        rules[rule.code] = rule

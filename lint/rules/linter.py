@@ -1,0 +1,77 @@
+"""IL0xx: findings about the linted files themselves, reported by the engine."""
+
+from __future__ import annotations
+
+from lint.findings import Confidence, Severity
+from lint.rules.base import Example, LinterRule
+
+
+class ParseError(LinterRule):
+    """
+    ## What it does
+    Reports a file that should be scanned but cannot be parsed: a syntax error,
+    bytes that are not valid in the file's declared encoding, or NUL bytes.
+
+    ## Why it matters
+    intlint cannot check what it cannot read, so every other rule is silent on
+    this file. The finding points at the first position the parser rejected; the
+    rest of the run goes on with the other files.
+
+    ## Example
+    ```python
+    def push(records:
+        return sf.Contact.create(records)
+    ```
+
+    ## Use instead
+    ```python
+    def push(records):
+        return sf.Contact.create(records)
+    ```
+    """
+
+    code = "IL001"
+    name = "parse-error"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    valid = ["import requests\n\nresponse = requests.get(url, timeout=10)\n"]
+    invalid = [
+        Example("import requests\n\ndef push(records:\n    return records\n", line=3),
+        Example("x = 1\n\x00\n", line=2),
+    ]
+
+
+class UnusedSuppression(LinterRule):
+    """
+    ## What it does
+    Reports an `# intlint: ignore[...]` comment that suppressed nothing, names a
+    code that does not exist, or names no code at all.
+
+    ## Why it matters
+    A stale ignore hides the next real finding on that line, and a bare
+    `# intlint: ignore` would hide every rule at once. Keeping suppressions exact
+    keeps the report trustworthy.
+
+    ## Example
+    ```python
+    response = requests.get(url, timeout=10)  # intlint: ignore[IL401]
+    ```
+
+    ## Use instead
+    ```python
+    response = requests.get(url, timeout=10)
+    ```
+    """
+
+    code = "IL002"
+    name = "unused-suppression"
+    severity = Severity.NOTE
+    confidence = Confidence.HIGH
+    valid = [
+        "import requests\n\nrequests.get(url)  # intlint: ignore[IL401] internal mock server\n",
+    ]
+    invalid = [
+        Example("import requests\n\nrequests.get(url, timeout=5)  # intlint: ignore[IL401]\n", line=3),
+        Example("import requests\n\nrequests.get(url)  # intlint: ignore\n", line=3),
+        Example("x = 1  # intlint: ignore[IL999] no such rule\n", line=1),
+    ]

@@ -1,0 +1,45 @@
+"""Source kinds: which files each kind covers and which module parses them.
+
+A kind's module is imported only when a file of that kind is linted, so a run
+that parses nothing never imports a parser.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    name: str  # the short code used in RULES.md: py, cfg, apex, xml
+    suffixes: tuple[str, ...]
+    example_path: str  # the file name given to a rule's examples of this kind
+    module: str | None  # the module exposing `lint_file`; None while the kind is a slot
+
+    def matches(self, path: PurePosixPath) -> bool:
+        return path.name.lower().endswith(self.suffixes)
+
+
+# Order matters: `-meta.xml` must win over any later, broader suffix.
+KINDS: tuple[SourceKind, ...] = (
+    SourceKind("py", (".py",), "example.py", "lint.sources.python"),
+    SourceKind("xml", ("-meta.xml",), "Example.object-meta.xml", None),
+    SourceKind("apex", (".cls", ".trigger"), "Example.cls", None),
+    SourceKind("cfg", (".yml", ".yaml", ".json", ".properties"), "example.yml", None),
+)
+KINDS_BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def kind_of(path: str | PurePosixPath) -> SourceKind | None:
+    path = PurePosixPath(path)
+    for kind in KINDS:
+        if kind.matches(path):
+            return kind
+    return None
+
+
+def load_source(kind: SourceKind):
+    """The module that lints files of `kind` (imported lazily), or None for a slot."""
+    return importlib.import_module(kind.module) if kind.module else None

@@ -1,0 +1,200 @@
+"""Python source: decode, parse once with libcst, run every Python rule in one batched traversal.
+
+Positions are the expensive metadata; they are resolved only for files that
+produced findings, after the traversal, so clean files never pay for them.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from lint.findings import Confidence, Finding, Location, Severity, Span, fingerprint
+from lint.rules.base import PythonRule
+from lint.sources.python_facts import LOOP_NODES, PythonFacts
+from lint.sources.result import SourceResult, parse_error
+from lint.suppressions import Directive, parse_comment
+
+RULE_BASE = PythonRule
+
+
+@dataclass(frozen=True)
+class _Report:
+    rule: PythonRule
+    node: cst.CSTNode
+    statement: cst.CSTNode | None
+    scope: str
+    message: str
+    hint: str | None
+    severity: Severity
+    confidence: Confidence
+    related: tuple[Location, ...]
+
+
+class PythonContext:
+    """What a Python rule may use: the shared facts, its options, metadata and `report`."""
+
+    def __init__(self, facts: PythonFacts, options: Mapping[str, Any], metadata: Mapping[type, Mapping]) -> None:
+        self.facts = facts
+        self._options = options
+        self._metadata = metadata
+        self.reports: list[_Report] = []
+
+    def option(self, name: str) -> Any:
+        return self._options[name]
+
+    def metadata(self, provider: type, node: cst.CSTNode) -> Any:
+        return self._metadata[provider][node]
+
+    def report(self, rule: PythonRule, node: cst.CSTNode, message: str, **details: Any) -> None:
+        statement = self.facts.current_statement()
+        self.reports.append(_Report(rule, node, statement, self.facts.scope_name(), message, **details))
+
+
+def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options: Mapping[str, Any]) -> SourceResult:
+    text, error = _decode(path, data)
+    if error is not None:
+        return SourceResult([error], [])
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return SourceResult([_syntax_error(path, text, exc)], [])
+    except RecursionError:
+        return SourceResult([parse_error(path, 1, 1, "the file is nested too deeply for the Python parser")], [])
+    except Exception as exc:  # the native parser can fail in ways of its own; never crash the run
+        return SourceResult([parse_error(path, 1, 1, f"the Python parser failed: {type(exc).__name__}: {exc}".strip())], [])
+    directives = list(_directives(text)) if "intlint:" in text else []
+    if not rules:
+        return SourceResult([], directives)
+    try:
+        findings = _run_rules(path, module, rules, options)
+    except RecursionError:
+        return SourceResult([parse_error(path, 1, 1, "the file is nested too deeply to analyse")], directives)
+    return SourceResult(findings, directives)
+
+
+def _run_rules(path: str, module: cst.Module, rules: Sequence[type[PythonRule]], options: Mapping[str, Any]) -> list[Finding]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    providers = {provider for rule in rules for provider in rule.metadata}
+    metadata = wrapper.resolve_many(providers) if providers else {}
+    facts = PythonFacts(module)
+    context = PythonContext(facts, options, metadata)
+    visitors = [_FactsVisitor(facts), *(rule(context) for rule in rules)]
+    cst.visit_batched(module, visitors, before_visit=facts.enter, after_leave=facts.leave)
+    if not context.reports:
+        return []
+    positions = metadata.get(PositionProvider) or wrapper.resolve(PositionProvider)
+    return [_finding(path, module, positions, report) for report in context.reports]
+
+
+def _finding(path: str, module: cst.Module, positions: Mapping, report: _Report) -> Finding:
+    where = positions[report.node]
+    span = Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
+    return Finding(
+        code=report.rule.code,
+        message=report.message,
+        path=path,
+        span=span,
+        severity=report.severity,
+        confidence=report.confidence,
+        hint=report.hint,
+        related=report.related,
+        fingerprint=fingerprint(report.rule.code, path, report.scope, module.code_for_node(report.node)),
+        statement_lines=_statement_lines(positions, report.statement),
+    )
+
+
+def _statement_lines(positions: Mapping, statement: cst.CSTNode | None) -> tuple[int, int] | None:
+    """The lines of a simple statement, or of a compound statement's header (not its body)."""
+    if statement is None:
+        return None
+    where = positions[statement]
+    if isinstance(statement, cst.BaseCompoundStatement) and isinstance(statement.body, cst.IndentedBlock):
+        body = statement.body.body
+        end = positions[body[0]].start.line - 1 if body else where.start.line
+        return where.start.line, max(where.start.line, end)
+    return where.start.line, where.end.line
+
+
+class _FactsVisitor:
+    """Keeps the facts' loop stack in step with the traversal (attribute-level hooks)."""
+
+    def __init__(self, facts: PythonFacts) -> None:
+        self.facts = facts
+
+    def get_visitors(self) -> dict[str, Any]:
+        enter, leave = self._enter_loop, self._leave_loop
+        hooks: dict[str, Any] = {"visit_For_body": self._enter_for, "leave_For_body": leave}
+        hooks.update({"visit_While_body": enter, "leave_While_body": leave, "visit_CompFor_ifs": enter, "leave_CompFor_ifs": leave})
+        for comprehension in LOOP_NODES[2:]:
+            for part in ("elt", "key", "value"):
+                if part in comprehension.__dataclass_fields__:
+                    hooks[f"visit_{comprehension.__name__}_{part}"] = enter
+                    hooks[f"leave_{comprehension.__name__}_{part}"] = leave
+        return hooks
+
+    def _enter_for(self, node: cst.For) -> None:
+        self.facts.bind_loop_target(node.target)
+        self.facts.enter_loop_body(node)
+
+    def _enter_loop(self, node: cst.CSTNode) -> None:
+        self.facts.enter_loop_body(node)
+
+    def _leave_loop(self, node: cst.CSTNode) -> None:
+        self.facts.leave_loop_body(node)
+
+
+def _syntax_error(path: str, text: str, exc: cst.ParserSyntaxError) -> Finding:
+    """IL001 for a syntax error. CPython's own parser words it better and places it exactly, so ask it."""
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        return parse_error(path, error.lineno or 1, error.offset or 1, f"Python syntax error: {error.msg}")
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    return parse_error(path, exc.raw_line, exc.raw_column + 1, f"Python syntax error: {exc.message}")
+
+
+def _decode(path: str, data: bytes) -> tuple[str, Finding | None]:
+    """Text of the file by its PEP 263 declaration (UTF-8 by default), or an IL001 finding."""
+    nul = data.find(b"\0")
+    if nul != -1:
+        line, column = _line_and_column(data, nul)
+        return "", parse_error(path, line, column, "the file contains a NUL byte, so it is binary or corrupt, not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return "", parse_error(path, 1, 1, f"bad encoding declaration: {exc}")
+    try:
+        return data.decode("utf-8-sig" if encoding == "utf-8-sig" else encoding), None
+    except UnicodeDecodeError as exc:
+        line, column = _line_and_column(data, exc.start)
+        return "", parse_error(path, line, column, f"byte 0x{data[exc.start]:02x} is not valid {encoding}; save the file as UTF-8 or declare its encoding")
+    except LookupError:
+        return "", parse_error(path, 1, 1, f"unknown encoding `{encoding}` declared")
+
+
+def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    return before.count(b"\n") + 1, offset - line_start + 1
+
+
+def _directives(text: str) -> Iterable[Directive]:
+    lines = text.splitlines()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT and "intlint:" in token.string:
+                row, col = token.start
+                own_line = not lines[row - 1][:col].strip()
+                directive = parse_comment(token.string, row, col + 1, own_line)
+                if directive is not None:
+                    yield directive
+    except (tokenize.TokenError, SyntaxError):
+        return  # libcst accepted the file; tokenize disagreeing only costs us the comments after it

@@ -1,0 +1,511 @@
+"""Shared facts about one Python file, computed once and read by every rule.
+
+Instead of libcst's scope machinery (several times the cost of the parse, see
+DESIGN.md), one cheap table of bindings answers what rules ask:
+
+- what an expression names (`ss.Salesforce` -> `simple_salesforce.Salesforce`,
+  through `import x as y` and `from x import y as z`);
+- what object a name holds (`sf = Salesforce(...)`, `self.sf = ...`, a parameter
+  annotated `Salesforce`, a same-module getter that returns a client);
+- which loop (for/while/comprehension) encloses the current node.
+
+Module and class level bindings are pre-scanned from the top-level statements,
+so a function may use a client bound further down the file. Function-local
+bindings are recorded as the single traversal passes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import libcst as cst
+
+from lint.sources.python_calls import is_none
+
+SALESFORCE = "simple_salesforce.Salesforce"
+SFTYPE = "simple_salesforce.SFType"
+BULK_HANDLER = "simple_salesforce.bulk.SFBulkHandler"
+BULK_TYPE = "simple_salesforce.bulk.SFBulkType"
+BULK2_HANDLER = "simple_salesforce.bulk2.SFBulk2Handler"
+BULK2_TYPE = "simple_salesforce.bulk2.SFBulk2Type"
+REQUESTS_SESSION = "requests.Session"
+HTTPX_CLIENT = "httpx.Client"
+HTTPX_ASYNC_CLIENT = "httpx.AsyncClient"
+
+# Public re-exports and internal module paths that mean the same object.
+CANONICAL_NAMES = {
+    "simple_salesforce.api.Salesforce": SALESFORCE,
+    "simple_salesforce.api.SFType": SFTYPE,
+    "requests.sessions.Session": REQUESTS_SESSION,
+    "requests.session": REQUESTS_SESSION,
+    "requests.sessions.session": REQUESTS_SESSION,
+    "httpx._client.Client": HTTPX_CLIENT,
+    "httpx._client.AsyncClient": HTTPX_ASYNC_CLIENT,
+}
+
+# Callables whose result is an object rules care about: qualified name -> object type.
+CONSTRUCTORS = {
+    SALESFORCE: SALESFORCE,
+    SFTYPE: SFTYPE,
+    REQUESTS_SESSION: REQUESTS_SESSION,
+    HTTPX_CLIENT: HTTPX_CLIENT,
+    HTTPX_ASYNC_CLIENT: HTTPX_ASYNC_CLIENT,
+    "aiohttp.ClientSession": "aiohttp.ClientSession",
+    "urllib3.PoolManager": "urllib3.PoolManager",
+}
+
+# Attributes of a Salesforce client that are not sObject names (its methods and state).
+SALESFORCE_MEMBERS = frozenset(
+    {
+        "apexecute", "checkDeployStatus", "deploy", "describe", "is_sandbox", "limits", "mdapi",
+        "oauth2", "parse_api_usage", "parse_result_to_json", "query", "query_all", "query_all_iter",
+        "query_more", "quick_search", "restful", "search", "set_password", "setPassword",
+        "toolingexecute", "session", "session_id", "sf_instance", "sf_version", "headers",
+        "base_url", "apex_url", "bulk_url", "bulk2_url", "metadata_url", "tooling_url",
+        "oauth2_url", "api_usage", "auth_site", "auth_type", "domain", "proxies", "user_info",
+    }
+)  # fmt: skip
+SUB_HANDLERS = {(SALESFORCE, "bulk"): BULK_HANDLER, (SALESFORCE, "bulk2"): BULK2_HANDLER}
+PER_OBJECT_TYPES = {SALESFORCE: SFTYPE, BULK_HANDLER: BULK_TYPE, BULK2_HANDLER: BULK2_TYPE}
+
+LOOP_NODES = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    """What a name holds: a known type, possibly built through a class of this module."""
+
+    qualified: str
+    via_class: str | None = None  # a same-module subclass that produced it
+
+
+@dataclass
+class Binding:
+    qualified: str | None = None  # the name refers to this module/function/class
+    object_type: ObjectType | None = None  # the name holds an object of this type
+    returns: ObjectType | None = None  # the name is a function returning this type
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    node: cst.ClassDef
+    bases: tuple[str, ...]  # qualified names of resolved bases
+    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    attributes: dict[str, ObjectType] = field(default_factory=dict)  # self.<attr> -> type
+
+    def known_base(self) -> str | None:
+        return next((CONSTRUCTORS[base] for base in self.bases if base in CONSTRUCTORS), None)
+
+
+@dataclass
+class Scope:
+    kind: str  # "module", "class" or "function"
+    name: str
+    parent: Scope | None = None
+    names: dict[str, Binding] = field(default_factory=dict)
+    class_info: ClassInfo | None = None  # for class scopes
+    self_name: str | None = None  # first parameter of a method
+    loops: list[cst.CSTNode] = field(default_factory=list)  # enclosing loops within this function
+
+    def qualified_scope_name(self) -> str:
+        parts = []
+        scope: Scope | None = self
+        while scope is not None and scope.kind != "module":
+            parts.append(scope.name)
+            scope = scope.parent
+        return ".".join(reversed(parts)) or "<module>"
+
+
+class PythonFacts:
+    """Answers rules' questions about names, clients and loops at the current traversal point."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.module_scope = Scope("module", "<module>")
+        self.scope = self.module_scope
+        self.classes: dict[str, ClassInfo] = {}
+        self._statements: list[cst.CSTNode] = []
+        self._returns: dict[cst.FunctionDef, ObjectType | None] = {}
+        _prescan_module(self, module)
+
+    # -- questions rules ask -------------------------------------------------
+
+    def qualified_name(self, expr: cst.BaseExpression) -> str | None:
+        """The dotted name an expression refers to, if it starts at an import: `ss.Salesforce` -> `simple_salesforce.Salesforce`."""
+        if isinstance(expr, cst.Name):
+            binding = self.lookup(expr.value)
+            return binding.qualified if binding else None
+        if isinstance(expr, cst.Attribute):
+            base = self.qualified_name(expr.value)
+            if base is None:
+                return None
+            full = f"{base}.{expr.attr.value}"
+            return CANONICAL_NAMES.get(full, full)
+        return None
+
+    def type_of(self, expr: cst.BaseExpression) -> ObjectType | None:
+        """The known type of the object an expression evaluates to, or None."""
+        if isinstance(expr, cst.Name):
+            binding = self.lookup(expr.value)
+            return binding.object_type if binding else None
+        if isinstance(expr, cst.Attribute):
+            return self._attribute_type(expr)
+        if isinstance(expr, cst.Call):
+            return self._call_result_type(expr)
+        if isinstance(expr, cst.Await):
+            return self.type_of(expr.expression)
+        return None
+
+    def is_type(self, expr: cst.BaseExpression, *qualified: str) -> bool:
+        found = self.type_of(expr)
+        return found is not None and found.qualified in qualified
+
+    def source(self, node: cst.CSTNode) -> str:
+        """The code of a node, for messages."""
+        return self.module.code_for_node(node)
+
+    def enclosing_loop(self) -> cst.CSTNode | None:
+        """The innermost loop around the current node within its function, if any."""
+        loops = self.scope.loops
+        return loops[-1] if loops else None
+
+    def current_statement(self) -> cst.CSTNode | None:
+        return self._statements[-1] if self._statements else None
+
+    def scope_name(self) -> str:
+        return self.scope.qualified_scope_name()
+
+    def lookup(self, name: str) -> Binding | None:
+        scope: Scope | None = self.scope
+        first = True
+        while scope is not None:
+            # Class bodies are not enclosing scopes for the functions inside them.
+            if first or scope.kind != "class":
+                binding = scope.names.get(name)
+                if binding is not None:
+                    return binding
+            first = False
+            scope = scope.parent
+        return None
+
+    def class_named(self, name: str) -> ClassInfo | None:
+        return self.classes.get(name)
+
+    # -- traversal hooks (called by the Python source) ------------------------
+
+    def enter(self, node: cst.CSTNode) -> None:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._statements.append(node)
+        if isinstance(node, cst.ClassDef):
+            info = self.classes.get(node.name.value) or _class_info(self, node)
+            self.scope = Scope("class", node.name.value, self.scope, class_info=info)
+        elif isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            self._enter_function(node)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            _bind_import(self, self.scope, node)
+
+    def leave(self, node: cst.CSTNode) -> None:
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            _bind_assignment(self, self.scope, node)
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            _bind_target(self.scope, node.asname.name, self.type_of(node.item), self)
+        if isinstance(node, (cst.ClassDef, cst.FunctionDef, cst.Lambda)) and self.scope.parent is not None:
+            self.scope = self.scope.parent
+        if self._statements and self._statements[-1] is node:
+            self._statements.pop()
+
+    def enter_loop_body(self, loop: cst.CSTNode) -> None:
+        self.scope.loops.append(loop)
+
+    def leave_loop_body(self, loop: cst.CSTNode) -> None:
+        if self.scope.loops and self.scope.loops[-1] is loop:
+            self.scope.loops.pop()
+
+    def bind_loop_target(self, target: cst.BaseExpression) -> None:
+        """A for-loop target rebinds its names to something unknown."""
+        _bind_target(self.scope, target, None)
+
+    # -- internals ------------------------------------------------------------
+
+    def _enter_function(self, node: cst.FunctionDef | cst.Lambda) -> None:
+        parent = self.scope
+        name = node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
+        scope = Scope("function", name, parent)
+        params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+        if parent.kind == "class" and params and not _is_staticmethod(node):
+            scope.self_name = params[0].name.value
+        for param in params:
+            annotated = _annotation_type(self, param.annotation) if getattr(param, "annotation", None) else None
+            scope.names[param.name.value] = Binding(object_type=annotated)
+        self.scope = scope
+
+    def _attribute_type(self, expr: cst.Attribute) -> ObjectType | None:
+        attr = expr.attr.value
+        # self.<attr> inside a method: the attribute recorded on the class.
+        if isinstance(expr.value, cst.Name):
+            info = self._self_class(expr.value.value)
+            if info is not None:
+                return info.attributes.get(attr)
+        owner = self.type_of(expr.value)
+        if owner is None:
+            return None
+        handler = SUB_HANDLERS.get((owner.qualified, attr))
+        if handler:
+            return ObjectType(handler)
+        if owner.qualified == SALESFORCE and (attr in SALESFORCE_MEMBERS or attr.startswith("_")):
+            return None
+        per_object = PER_OBJECT_TYPES.get(owner.qualified)
+        return ObjectType(per_object) if per_object else None
+
+    def _call_result_type(self, call: cst.Call) -> ObjectType | None:
+        qualified = self.qualified_name(call.func)
+        if qualified in CONSTRUCTORS:
+            return ObjectType(CONSTRUCTORS[qualified])
+        if isinstance(call.func, cst.Name):
+            binding = self.lookup(call.func.value)
+            if binding is not None and binding.returns is not None:
+                return binding.returns
+            info = self.classes.get(call.func.value)
+            if info is not None and info.known_base():
+                return ObjectType(info.known_base(), via_class=info.name)
+        if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name):
+            info = self._self_class(call.func.value.value)
+            method = info.methods.get(call.func.attr.value) if info else None
+            if method is not None:
+                return _infer_return_type(self, method, info)
+        return None
+
+    def _self_class(self, name: str) -> ClassInfo | None:
+        scope = self.scope
+        while scope is not None and scope.kind == "function":
+            if scope.self_name == name and scope.parent is not None and scope.parent.kind == "class":
+                return scope.parent.class_info
+            scope = scope.parent
+        return None
+
+
+# -- binding helpers (shared by the pre-scan and the traversal) ----------------
+
+
+def _bind_import(facts: PythonFacts, scope: Scope, node: cst.Import | cst.ImportFrom) -> None:
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if alias.asname is not None:
+                scope.names[_as_name(alias)] = Binding(qualified=dotted)
+            else:
+                top = dotted.split(".")[0]
+                scope.names[top] = Binding(qualified=top)
+        return
+    if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        return
+    module = _dotted(node.module)
+    for alias in node.names:
+        full = f"{module}.{_dotted(alias.name)}"
+        scope.names[_as_name(alias)] = Binding(qualified=CANONICAL_NAMES.get(full, full))
+
+
+def _bind_assignment(facts: PythonFacts, scope: Scope, node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> None:
+    if isinstance(node, cst.AugAssign):
+        _bind_target(scope, node.target, None, facts)
+        return
+    value = node.value
+    value_type = facts.type_of(value) if value is not None else None
+    if isinstance(node, cst.AnnAssign):
+        value_type = _annotation_type(facts, node.annotation) or value_type
+        targets = [node.target]
+    else:
+        targets = [target.target for target in node.targets]
+    alias = facts.qualified_name(value) if value is not None and value_type is None else None
+    for target in targets:
+        _bind_target(scope, target, value_type, facts, alias)
+
+
+def _bind_target(
+    scope: Scope,
+    target: cst.BaseExpression,
+    value_type: ObjectType | None,
+    facts: PythonFacts | None = None,
+    alias: str | None = None,
+) -> None:
+    if isinstance(target, cst.Name):
+        scope.names[target.value] = Binding(qualified=alias, object_type=value_type)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _bind_target(scope, element.value, None, facts)
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and facts and value_type:
+        info = facts._self_class(target.value.value)
+        if info is not None:
+            info.attributes[target.attr.value] = value_type
+
+
+def _annotation_type(facts: PythonFacts, annotation: cst.Annotation | None) -> ObjectType | None:
+    if annotation is None:
+        return None
+    expr = annotation.annotation
+    # Optional[X] and X | None carry the same client.
+    if isinstance(expr, cst.Subscript) and facts.qualified_name(expr.value) in ("typing.Optional", "Optional"):
+        expr = expr.slice[0].slice.value if isinstance(expr.slice[0].slice, cst.Index) else expr
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        expr = expr.left if not (isinstance(expr.left, cst.Name) and expr.left.value == "None") else expr.right
+    if isinstance(expr, cst.SimpleString):
+        return None
+    qualified = facts.qualified_name(expr)
+    if qualified in CONSTRUCTORS:
+        return ObjectType(CONSTRUCTORS[qualified])
+    if isinstance(expr, cst.Name) and expr.value in facts.classes:
+        info = facts.classes[expr.value]
+        base = info.known_base()
+        return ObjectType(base, via_class=info.name) if base else None
+    return None
+
+
+def _prescan_module(facts: PythonFacts, module: cst.Module) -> None:
+    """Bind imports, globals, classes and getters from top-level statements only (cheap)."""
+    scope = facts.module_scope
+    functions: list[cst.FunctionDef] = []
+    for statement in _top_level_statements(module.body):
+        if isinstance(statement, cst.ClassDef):
+            facts.classes[statement.name.value] = _class_info(facts, statement)
+        elif isinstance(statement, cst.FunctionDef):
+            functions.append(statement)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    _bind_import(facts, scope, small)
+                elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+                    _bind_assignment(facts, scope, small)
+    for function in functions:
+        returns = _infer_return_type(facts, function)
+        scope.names[function.name.value] = Binding(qualified=None, returns=returns)
+    for info in facts.classes.values():
+        _prescan_self_attributes(facts, info)
+
+
+def _top_level_statements(body) -> Iterator[cst.CSTNode]:
+    """Statements at module level, looking into if/try/with blocks (guarded imports)."""
+    for statement in body:
+        if isinstance(statement, (cst.If, cst.Try, cst.With)):
+            for block in _blocks_of(statement):
+                yield from _top_level_statements(block)
+        else:
+            yield statement
+
+
+def _class_info(facts: PythonFacts, node: cst.ClassDef) -> ClassInfo:
+    bases = tuple(filter(None, (facts.qualified_name(arg.value) for arg in node.bases)))
+    info = ClassInfo(node.name.value, node, bases)
+    for statement in node.body.body:
+        if isinstance(statement, cst.FunctionDef):
+            info.methods[statement.name.value] = statement
+    return info
+
+
+def _prescan_self_attributes(facts: PythonFacts, info: ClassInfo) -> None:
+    """`self.x = Salesforce(...)` in any method, so other methods see the client."""
+    for method in info.methods.values():
+        scope = _method_scope(facts, method, info)
+        if scope.self_name is None:
+            continue
+        saved, facts.scope = facts.scope, scope
+        try:
+            for statement in _statements_in(method.body.body):
+                if isinstance(statement, cst.SimpleStatementLine):
+                    for small in statement.body:
+                        _bind_statement(facts, scope, small)
+        finally:
+            facts.scope = saved
+
+
+def _method_scope(facts: PythonFacts, function: cst.FunctionDef, owner: ClassInfo | None) -> Scope:
+    """A fresh scope for reading a function's body outside the traversal."""
+    parent = Scope("class", owner.name, facts.module_scope, class_info=owner) if owner else facts.module_scope
+    params = function.params.params
+    self_name = params[0].name.value if owner and params and not _is_staticmethod(function) else None
+    return Scope("function", function.name.value, parent, self_name=self_name)
+
+
+def _infer_return_type(facts: PythonFacts, function: cst.FunctionDef, owner: ClassInfo | None = None) -> ObjectType | None:
+    """The client type a function returns: from its annotation, else from its `return` statements."""
+    if function in facts._returns:
+        return facts._returns[function]
+    facts._returns[function] = None  # guards against methods that call each other
+    result = _annotation_type(facts, function.returns) or _returned_type(facts, function, owner)
+    facts._returns[function] = result
+    return result
+
+
+def _returned_type(facts: PythonFacts, function: cst.FunctionDef, owner: ClassInfo | None) -> ObjectType | None:
+    local = _method_scope(facts, function, owner)
+    saved, facts.scope = facts.scope, local
+    found: set[ObjectType] = set()
+    try:
+        for statement in _statements_in(function.body.body):
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Return) and small.value is not None:
+                    returned = facts.type_of(small.value)
+                    if returned is None and not is_none(small.value):
+                        return None  # some path returns something else: do not guess
+                    if returned is not None:
+                        found.add(returned)
+                else:
+                    _bind_statement(facts, local, small)
+    finally:
+        facts.scope = saved
+    return found.pop() if len(found) == 1 else None
+
+
+def _bind_statement(facts: PythonFacts, scope: Scope, small: cst.BaseSmallStatement) -> None:
+    if isinstance(small, (cst.Import, cst.ImportFrom)):
+        _bind_import(facts, scope, small)
+    elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+        _bind_assignment(facts, scope, small)
+
+
+def _statements_in(body) -> Iterator[cst.CSTNode]:
+    """Every statement of a function body, in order, not entering nested functions or classes."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(statement, cst.BaseCompoundStatement):
+            for block in _blocks_of(statement):
+                yield from _statements_in(block)
+
+
+def _blocks_of(statement: cst.BaseCompoundStatement) -> Iterator:
+    """The statement lists of a compound statement's blocks (body, handlers, else, finally)."""
+    if isinstance(statement.body, cst.IndentedBlock):
+        yield statement.body.body
+    for handler in getattr(statement, "handlers", ()):
+        yield handler.body.body
+    for attr in ("orelse", "finalbody"):
+        extra = getattr(statement, attr, None)
+        while extra is not None:
+            if isinstance(extra.body, cst.IndentedBlock):
+                yield extra.body.body
+            extra = getattr(extra, "orelse", None) if isinstance(extra, cst.If) else None
+
+
+def _is_staticmethod(node: cst.FunctionDef | cst.Lambda) -> bool:
+    if not isinstance(node, cst.FunctionDef):
+        return True
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{_dotted(expr.value)}.{expr.attr.value}"
+    return ""
+
+
+def _as_name(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return _dotted(alias.name)

@@ -1,0 +1,30 @@
+"""What every source kind returns for one file: its findings and its suppression comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lint.findings import Confidence, Finding, Severity, Span
+from lint.suppressions import Directive
+
+PARSE_ERROR = "IL001"
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    findings: list[Finding]
+    directives: list[Directive]
+
+
+def parse_error(path: str, line: int, column: int, message: str) -> Finding:
+    """IL001 at the first position the parser rejected."""
+    text = message if message.endswith((".", "?", "!")) else message + "."
+    return Finding(
+        PARSE_ERROR,
+        text,
+        path,
+        Span.point(max(line, 1), max(column, 1)),
+        Severity.ERROR,
+        Confidence.HIGH,
+        hint="fix the file so it parses; no other rule can check it until then",
+    )
