@@ -1,0 +1,153 @@
+"""Terminal report (rich): each finding with a code frame and a fix hint, then a summary.
+
+This is the only reporter that reads files: the code frame shows the flagged
+source. A file that cannot be read or decoded simply gets no frame.
+"""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from pathlib import Path
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from lint.findings import Confidence, Finding, Severity, Span
+from lint.results import RunResult
+
+__all__ = ["render", "render_statistics"]
+
+SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.NOTE: "bold blue"}
+MAX_FLAGGED_LINES = 3  # a long multi-line span shows only its first lines
+TAB_SIZE = 4
+# C0/C1 control characters: printed raw they could move the cursor or inject escape codes.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def render(result: RunResult, *, color: bool) -> str:
+    # No markup, emoji or highlighting: finding text is user data and must print verbatim.
+    # soft_wrap leaves long lines to the terminal, so frames and carets never get split.
+    console = Console(
+        file=StringIO(),
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        soft_wrap=True,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+    sources = {path: _read_lines(result.root / path) for path in {finding.path for finding in result.findings}}
+    for finding in result.findings:
+        for line in _finding_lines(finding, sources[finding.path]):
+            console.print(line)
+        console.print()
+    for notice in result.notices:
+        console.print(Text.assemble(("notice: ", "bold"), _one_line(notice)))
+    console.print(_summary(result))
+    return console.file.getvalue()
+
+
+def render_statistics(result: RunResult) -> str:
+    """For `--statistics`: one row per rule (count, code, name, severity), most frequent first."""
+    worst: dict[str, Severity] = {}
+    for finding in result.findings:  # the severity actually reported, after any override
+        if finding.code not in worst or finding.severity.rank > worst[finding.code].rank:
+            worst[finding.code] = finding.severity
+    counts = sorted(result.counts_by_code().items(), key=lambda item: (-item[1], item[0]))
+    rows = [(str(count), code, _rule_name(result, code), worst[code].value) for code, count in counts]
+    if not rows:
+        return ""
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    lines = [
+        f"{count:>{widths[0]}}  {code:<{widths[1]}}  {name:<{widths[2]}}  {severity}"
+        for count, code, name, severity in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(finding: Finding, source: list[str] | None) -> list[Text]:
+    span = finding.span
+    header = Text.assemble(
+        (f"{finding.path}:{span.start_line}:{span.start_column}:", "bold"),
+        " ",
+        (finding.code, "bold"),
+        " ",
+        (finding.severity.value, SEVERITY_STYLES[finding.severity]),
+    )
+    if finding.confidence is not Confidence.HIGH:
+        header.append(f" ({finding.confidence.value} confidence)", style="dim")
+    header.append(": " + _one_line(finding.message))
+    lines = [header, *_frame(source, span)]
+    if finding.hint:
+        lines.append(Text.assemble(("  help: ", "bold cyan"), _one_line(finding.hint)))
+    for related in finding.related:
+        where = f"{related.path}:{related.span.start_line}:{related.span.start_column}"
+        lines.append(Text.assemble(("  note: ", "bold"), _one_line(f"{where} {related.message}".rstrip())))
+    return lines
+
+
+def _frame(source: list[str] | None, span: Span) -> list[Text]:
+    """The flagged lines with one line of context each side, numbered, the span underlined."""
+    if source is None or not 1 <= span.start_line <= len(source):
+        return []
+    last_flagged = min(span.end_line, span.start_line + MAX_FLAGGED_LINES - 1)
+    first, last = max(1, span.start_line - 1), min(len(source), last_flagged + 1)
+    width = len(str(last))
+    frame = []
+    for number in range(first, last + 1):
+        line = _display(source[number - 1])
+        frame.append(Text.assemble((f"{number:>{width}} |", "dim"), f" {line}" if line else ""))
+        if number == span.start_line:
+            frame.append(Text.assemble((f"{'':>{width}} | ", "dim"), _underline(source[number - 1], span)))
+    return frame
+
+
+def _underline(line: str, span: Span) -> Text:
+    # Widths are measured on the displayed text, so tabs and wide characters keep carets aligned.
+    end_column = span.end_column if span.end_line == span.start_line else len(line) + 1
+    start = cell_len(_display(line[: span.start_column - 1]))
+    end = cell_len(_display(line[: end_column - 1]))
+    return Text.assemble(" " * start, ("^" * max(1, end - start), "bold red"))
+
+
+def _summary(result: RunResult) -> Text:
+    files = _plural(result.files_scanned, "file")
+    suppressed = f"{len(result.suppressed)} suppressed" if result.suppressed else ""
+    timing = f"{result.elapsed:.2f}s"
+    if not result.findings:
+        details = ", ".join(part for part in (suppressed, timing) if part)
+        return Text(f"All clear: no problems in {files} ({details})", style="bold green")
+    counts = ", ".join(_plural(count, severity.value) for severity, count in result.counts_by_severity().items())
+    tail = ", ".join(part for part in (f"in {files}", suppressed, timing) if part)
+    text = f"Found {_plural(len(result.findings), 'problem')} ({counts}) {tail}"
+    return Text(text, style="bold red" if result.failed else "bold yellow")
+
+
+def _read_lines(path: Path) -> list[str] | None:
+    try:
+        # utf-8-sig: a BOM must not shift line 1's columns; universal newlines match the parsers' lines.
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeError, ValueError):  # ValueError: e.g. a NUL byte in the path
+        return None
+    # The final newline ends the last line; it does not start an empty one.
+    return text.removesuffix("\n").split("\n")
+
+
+def _display(source_line: str) -> str:
+    return _CONTROL.sub("\ufffd", source_line.expandtabs(TAB_SIZE))
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(" ", text)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _rule_name(result: RunResult, code: str) -> str:
+    rule = result.rule(code)
+    return rule.name if rule else ""
