@@ -86,7 +86,7 @@ class Rule:
         cls.abstract = abstract
         if abstract:
             return
-        if "sources" not in cls.__dict__:
+        if not getattr(cls, "sources", ()):
             cls.sources = tuple(dict.fromkeys(base.source_kind for base in cls.__mro__ if base.__dict__.get("source_kind")))
         _validate(cls)
         cls.valid = tuple(_as_example(cls, example) for example in cls.valid)
