@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from lint.discovery import discover
 from lint.findings import Finding, fingerprint, number_repeated_fingerprints
@@ -30,7 +30,12 @@ class FileOutcome:
     error: str | None = None  # an internal error (a bug in a rule), reported once
 
 
-def run(paths: Sequence[Path], settings: Settings, registry: Registry) -> RunResult:
+def run(
+    paths: Sequence[Path],
+    settings: Settings,
+    registry: Registry,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
     started = time.perf_counter()
     discovery = discover(paths, settings)
     rules = tuple(registry[code] for code in sorted(settings.selected))
@@ -39,7 +44,9 @@ def run(paths: Sequence[Path], settings: Settings, registry: Registry) -> RunRes
     notices = list(discovery.notices)
     internal_errors: list[str] = []
     scanned = 0
-    for file in discovery.files:
+    for done, file in enumerate(discovery.files, 1):
+        if progress is not None:
+            progress(done, len(discovery.files))
         try:
             data = file.path.read_bytes()
         except OSError as error:

@@ -56,7 +56,10 @@ class Option:
     help: str
 
     def check(self, value: Any) -> Any:
+        """The value if it has the default's type (TOML lists become tuples), else ValueError."""
         expected = type(self.default)
+        if isinstance(self.default, tuple) and isinstance(value, list):
+            value = tuple(value)
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or isinstance(value, bool) != isinstance(self.default, bool):

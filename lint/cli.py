@@ -1,0 +1,132 @@
+"""Command line: click commands only; the work is done by config, engine and reporters."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from lint import __version__
+from lint.findings import Severity
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMAT_NAMES = ("terminal", "json", "sarif", "github")
+SEVERITY_NAMES = tuple(severity.value for severity in Severity)
+
+
+class IntlintGroup(click.Group):
+    """Turns any error into one line and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from lint.config import ConfigError
+        from lint.rules import RegistryError
+        from lint.rules.base import RuleDefinitionError
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, RegistryError, RuleDefinitionError) as error:
+            _fail(str(error))
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted")
+        except Exception as error:  # pragma: no cover - the last line of defence
+            _fail(f"internal error: {type(error).__name__}: {error}; please report it")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"intlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=IntlintGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="intlint", message="%(prog)s %(version)s")
+def main() -> None:
+    """intlint finds the anti-patterns of Salesforce integrations in Python code and config.
+
+    \b
+    Start with:   intlint check .
+    Explain:      intlint rule IL401
+    All rules:    intlint rules
+    """
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Flags may repeat and hold comma-separated codes: `--select IL1,IL401 --select IL5`."""
+    codes = tuple(code.strip() for value in values for code in value.split(",") if code.strip())
+    return codes or None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES), help="Output format; repeat with --output to write several. [default: terminal]")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path), help="Write the matching --format to this file instead of stdout.")
+@click.option("--select", multiple=True, metavar="CODES", help="Run only these rules (codes or prefixes, comma-separated; `ALL`).")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Run these rules in addition to the selection.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Do not run these rules.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), help="Lowest severity that makes the exit code 1. [default: warning]")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this pyproject.toml or intlint.toml instead of the nearest one.")
+@click.option("--no-ignores", is_flag=True, help="Report everything: disregard inline `intlint: ignore` comments and per-file-ignores.")
+@click.option("--statistics", is_flag=True, help="Also print the number of findings per rule.")
+def check(paths, formats, outputs, select, extend_select, ignore, fail_on, exit_zero, config_file, no_ignores, statistics) -> None:
+    """Lint PATHS (files or directories; default: the current directory).
+
+    \b
+    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage/config/internal error.
+    Examples:
+      intlint check .
+      intlint check src --select IL4 --fail-on error
+      intlint check . --format sarif -o intlint.sarif --format terminal
+    """
+    from lint.config import CliOverrides, load_settings
+    from lint.engine import run
+    from lint.progress import progress_bar
+    from lint.reporters import write_reports
+    from lint.rules import load_registry
+
+    if len(outputs) > max(len(formats), 1):
+        raise click.UsageError("more --output files than --format options; pair each --output with a --format")
+    paths = paths or (Path("."),)
+    overrides = CliOverrides(
+        select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select), fail_on=fail_on, no_ignores=no_ignores
+    )
+    settings = load_settings(paths, config_file=config_file, overrides=overrides)
+    with progress_bar() as progress:
+        result = run(paths, settings, load_registry(), progress)
+    write_reports(result, formats or ("terminal",), outputs, color=_use_color(), statistics=statistics)
+    for error in result.internal_errors:
+        click.echo(f"intlint: error: {error}", err=True)
+    if result.internal_errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.failed and not exit_zero else EXIT_CLEAN)
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True, help="Table for people, JSON for tools.")
+def list_rules(output_format: str) -> None:
+    """List every rule: code, name, severity, sources and summary."""
+    from lint.reporters.rule_docs import render_rule_list
+    from lint.rules import load_registry
+
+    click.echo(render_rule_list(load_registry().sorted(), output_format, color=_use_color()), nl=False)
+
+
+@main.command("rule")
+@click.argument("code")
+def explain_rule(code: str) -> None:
+    """Explain one rule (e.g. IL401): what it flags, why, and its examples."""
+    from lint.reporters.rule_docs import render_rule
+    from lint.rules import load_registry
+
+    registry = load_registry()
+    code = code.upper()
+    if code not in registry:
+        raise click.UsageError(f"no rule {code}; `intlint rules` lists them")
+    click.echo(render_rule(registry[code], color=_use_color()), nl=False)
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"

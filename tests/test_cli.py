@@ -1,0 +1,169 @@
+"""The command line end to end: exit codes, config errors, output formats, rule docs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lint import __version__
+from lint.cli import main
+
+BAD = """\
+import requests
+
+
+def push(order):
+    return requests.post("https://acme.my.salesforce.com/services/data/v61.0/sobjects/Order__c/", json=order)
+"""
+GOOD = """\
+import requests
+
+
+def push(order):
+    return requests.post("https://acme.my.salesforce.com/services/data/v61.0/sobjects/Order__c/", json=order, timeout=30)
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+    def write(files: dict[str, str]) -> Path:
+        for name, text in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+        return tmp_path
+
+    return write
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_version_and_help():
+    assert invoke("--version").output == f"intlint {__version__}\n"
+    top = invoke("--help")
+    assert top.exit_code == 0 and "intlint check ." in top.output
+    for command in ("check", "rules", "rule"):
+        assert command in top.output
+        helped = invoke(command, "--help")
+        assert helped.exit_code == 0 and helped.output.startswith("Usage: ")
+    assert "Exit codes: 0 nothing at or above --fail-on" in invoke("check", "--help").output
+
+
+def test_findings_exit_1_with_position_code_and_message(project):
+    project({"jobs/push.py": BAD})
+    result = invoke("check", ".")
+    assert result.exit_code == 1
+    assert "jobs/push.py:5:12: IL401 warning: `requests.post` has no `timeout=`" in result.output
+    assert "help: pass `timeout=(3.05, 30)`" in result.output
+    assert "Found 1 problem (0 errors, 1 warning, 0 notes) in 1 file" in result.output
+    assert "\x1b[" not in result.output  # not a TTY: no colour
+
+
+def test_clean_tree_exits_0(project):
+    project({"jobs/push.py": GOOD})
+    result = invoke("check")
+    assert result.exit_code == 0, result.output
+    assert "All clear" in result.output
+
+
+def test_exit_zero_and_fail_on(project):
+    project({"push.py": BAD})
+    assert invoke("check", "--exit-zero").exit_code == 0
+    assert invoke("check", "--fail-on", "error").exit_code == 0
+    assert invoke("check", "--fail-on", "note").exit_code == 1
+
+
+def test_parse_error_is_a_finding_and_other_files_are_still_linted(project):
+    project({"a_broken.py": "def push(:\n", "b_push.py": BAD, "c_binary.py": "x = 1\n"})
+    (Path("d_latin1.py")).write_bytes(b"name = '\xe9'\n")
+    result = invoke("check", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    found = [(f["path"], f["code"], f["start_line"]) for f in report["findings"]]
+    assert found == [("a_broken.py", "IL001", 1), ("b_push.py", "IL401", 5), ("d_latin1.py", "IL001", 1)]
+    assert "Traceback" not in result.output
+
+
+def test_unknown_config_key_is_exit_2_naming_the_key(project):
+    project({"push.py": BAD, "pyproject.toml": "[tool.intlint]\nselct = ['IL4']\n"})
+    result = CliRunner().invoke(main, ["check", "."])
+    assert result.exit_code == 2
+    assert result.output.startswith("intlint: error: unknown key `selct` in pyproject.toml [tool.intlint]")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_unknown_code_on_the_command_line_is_exit_2(project):
+    project({"push.py": BAD})
+    result = invoke("check", "--select", "IL9")
+    assert result.exit_code == 2
+    assert "unknown rule code or prefix `IL9` in `--select`" in result.output
+
+
+def test_config_severity_override_and_ignore(project):
+    project({"push.py": BAD, "intlint.toml": "[severity]\nIL401 = 'error'\n"})
+    report = json.loads(invoke("check", "--format", "json").output)
+    assert [f["severity"] for f in report["findings"]] == ["error"]
+    project({"intlint.toml": "ignore = ['IL401']\n"})
+    assert invoke("check").exit_code == 0
+
+
+def test_several_formats_and_outputs_in_one_run(project):
+    project({"push.py": BAD})
+    result = invoke("check", "--format", "sarif", "-o", "out/intlint.sarif", "--format", "json", "-o", "out/report.json", "--format", "github")
+    assert result.exit_code == 1
+    sarif = json.loads(Path("out/intlint.sarif").read_text())
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "IL401"
+    assert json.loads(Path("out/report.json").read_text())["findings"][0]["code"] == "IL401"
+    assert result.output.startswith("::warning file=push.py,line=5,col=12,")
+
+
+def test_more_outputs_than_formats_is_a_usage_error(project):
+    project({"push.py": BAD})
+    result = invoke("check", "-o", "a.json", "-o", "b.json")
+    assert result.exit_code == 2 and "pair each --output with a --format" in result.output
+
+
+def test_statistics(project):
+    project({"push.py": BAD, "sync.py": BAD})
+    result = invoke("check", "--statistics")
+    assert "2  IL401  missing-timeout  warning" in result.output
+
+
+def test_rules_and_rule(project):
+    listed = json.loads(invoke("rules", "--format", "json").output)
+    assert {"code": "IL401", "name": "missing-timeout"}.items() <= next(r for r in listed if r["code"] == "IL401").items()
+    table = invoke("rules").output
+    assert "IL401" in table and "missing-timeout" in table
+    explained = invoke("rule", "il401")
+    assert explained.exit_code == 0
+    for section in ("## What it does", "## Why it matters", "## Example", "## Use instead", "## Flagged", "## Not flagged"):
+        assert section in explained.output
+    missing = invoke("rule", "IL999")
+    assert missing.exit_code == 2 and "no rule IL999" in missing.output
+
+
+def test_missing_path_is_a_notice_not_a_crash(project):
+    project({"push.py": GOOD})
+    result = invoke("check", "push.py", "nowhere")
+    assert result.exit_code == 0
+    assert "nowhere" in result.output
+
+
+def test_module_entry_point_runs_as_a_process(project):
+    project({"push.py": BAD})
+    env = {**os.environ, "NO_COLOR": "1"}
+    completed = subprocess.run([sys.executable, "-m", "lint", "check", "push.py"], capture_output=True, text=True, env=env)
+    assert completed.returncode == 1, completed.stderr
+    assert "push.py:5:12: IL401" in completed.stdout

@@ -1,0 +1,33 @@
+"""The shipped fixtures: every expected finding (code, line, message) and silence on clean modules."""
+
+from __future__ import annotations
+
+from lint.engine import lint_source
+from lint.rules import load_registry
+from tests.conftest import FIXTURES, settings_for
+
+
+def findings_in(name: str) -> list[tuple[str, int, int, str]]:
+    registry = load_registry()
+    settings = settings_for(FIXTURES)
+    path = FIXTURES / "python" / name
+    outcome = lint_source(f"python/{name}", path.read_bytes(), None, tuple(registry.sorted()), settings, registry)
+    return [(f.code, f.span.start_line, f.span.start_column, f.message) for f in outcome.findings]
+
+
+def test_order_push_job_misses_three_timeouts():
+    assert findings_in("order_push_job.py") == [
+        ("IL401", 21, 16, "`requests.post` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
+        ("IL401", 34, 12, "`erp.get` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
+        ("IL401", 46, 20, "`self.http.post` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
+    ]
+
+
+def test_contact_sync_client_is_clean():
+    assert findings_in("contact_sync_client.py") == []
+
+
+def test_python2_script_is_a_parse_error_at_the_print_statement():
+    assert findings_in("legacy_lead_import.py") == [
+        ("IL001", 5, 5, "Python syntax error: Missing parentheses in call to 'print'. Did you mean print(...)?"),
+    ]

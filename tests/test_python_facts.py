@@ -1,0 +1,205 @@
+"""The shared Python facts: import aliases, client bindings and loop context."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+
+from lint.findings import Confidence, Severity
+from lint.rules.base import PythonRule
+from lint.sources.python import lint_file
+
+
+class TypeProbe(PythonRule):
+    """
+    ## What it does
+    Test probe: reports what the facts know about every call's receiver.
+
+    ## Why it matters
+    It lets the tests read the facts at each point of the real traversal.
+
+    ## Example
+    ```python
+    sf.Contact.create({})
+    ```
+
+    ## Use instead
+    ```python
+    pass
+    ```
+    """
+
+    code = "IL999"
+    name = "type-probe"
+    severity = Severity.NOTE
+    confidence = Confidence.HIGH
+    valid = ["pass\n"]
+    invalid = ["f()\n"]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        receiver = self.facts.type_of(func.value) if isinstance(func, cst.Attribute) else None
+        loop = self.facts.enclosing_loop()
+        self.report(
+            node,
+            "|".join(
+                [
+                    self.facts.source(func),
+                    str(self.facts.qualified_name(func)),
+                    receiver.qualified if receiver else "-",
+                    type(loop).__name__ if loop else "-",
+                ]
+            ),
+        )
+
+
+def probe(code: str) -> dict[str, tuple[str, str, str]]:
+    """func source -> (qualified name, receiver type, enclosing loop kind), last occurrence wins."""
+    result = lint_file("probe.py", textwrap.dedent(code).encode(), [TypeProbe], {})
+    facts = {}
+    for finding in result.findings:
+        func, qualified, receiver, loop = finding.message.split("|")
+        facts[func] = (qualified, receiver, loop)
+    return facts
+
+
+def test_import_aliases_resolve_to_qualified_names():
+    facts = probe(
+        """
+        import simple_salesforce as ss
+        from simple_salesforce import Salesforce as SF
+        from requests import post as send
+        import urllib.request
+        ss.Salesforce(instance_url=url, session_id=token)
+        SF(instance_url=url, session_id=token)
+        send(url)
+        urllib.request.urlopen(url)
+        """
+    )
+    assert facts["ss.Salesforce"][0] == "simple_salesforce.Salesforce"
+    assert facts["SF"][0] == "simple_salesforce.Salesforce"
+    assert facts["send"][0] == "requests.post"
+    assert facts["urllib.request.urlopen"][0] == "urllib.request.urlopen"
+
+
+def test_module_global_client_and_sobjects_bulk_handlers():
+    facts = probe(
+        """
+        from simple_salesforce import Salesforce
+
+        def sync(rows):
+            sf.Contact.create(rows[0])
+            sf.bulk.Account.insert(rows)
+            sf.bulk2.Account.upsert("accounts.csv", external_id_field="Ext__c")
+            sf.query_all("SELECT Id FROM Contact")
+
+        sf = Salesforce(instance_url=url, session_id=token)
+        """
+    )
+    assert facts["sf.Contact.create"][1] == "simple_salesforce.SFType"
+    assert facts["sf.bulk.Account.insert"][1] == "simple_salesforce.bulk.SFBulkType"
+    assert facts["sf.bulk2.Account.upsert"][1] == "simple_salesforce.bulk2.SFBulk2Type"
+    assert facts["sf.query_all"][1] == "simple_salesforce.Salesforce"
+
+
+def test_self_attribute_parameter_annotation_and_getter():
+    facts = probe(
+        """
+        from typing import Optional
+        from simple_salesforce import Salesforce
+
+        _client = None
+
+        def client():
+            global _client
+            if _client is None:
+                _client = Salesforce(instance_url=url, session_id=token)
+            return _client
+
+        class Loader:
+            def load(self, rows):
+                self.sf.Lead.update(rows[0]["Id"], rows[0])
+
+            def __init__(self):
+                self.sf = client()
+
+        def push(conn: Optional[Salesforce], row):
+            conn.Case.create(row)
+        """
+    )
+    assert facts["self.sf.Lead.update"][1] == "simple_salesforce.SFType"
+    assert facts["conn.Case.create"][1] == "simple_salesforce.SFType"
+
+
+def test_rebinding_a_name_forgets_the_client():
+    facts = probe(
+        """
+        from simple_salesforce import Salesforce
+
+        def run(sf_factory):
+            sf = Salesforce(instance_url=url, session_id=token)
+            sf.Contact.create({})
+            sf = sf_factory()
+            sf.Account.create({})
+        """
+    )
+    assert facts["sf.Contact.create"][1] == "simple_salesforce.SFType"
+    assert facts["sf.Account.create"][1] == "-"
+
+
+def test_unrelated_objects_are_unknown():
+    facts = probe(
+        """
+        import json
+        payload = {}
+        payload.get("x")
+        json.dumps(payload)
+        """
+    )
+    assert facts["payload.get"] == ("None", "-", "-")
+    assert facts["json.dumps"][0] == "json.dumps"
+
+
+def test_loop_context_covers_bodies_and_comprehensions_not_iterables():
+    facts = probe(
+        """
+        import requests
+
+        def sync(sf, rows):
+            for row in fetch_rows():
+                requests.post(url, json=row)
+            while pending():
+                requests.patch(url)
+            [requests.delete(u) for u in urls]
+            requests.get(url)
+        """
+    )
+    assert facts["fetch_rows"][2] == "-"
+    assert facts["requests.post"][2] == "For"
+    assert facts["requests.patch"][2] == "While"
+    assert facts["requests.delete"][2] == "ListComp"
+    assert facts["requests.get"][2] == "-"
+
+
+def test_loop_context_does_not_leak_into_functions_defined_in_a_loop():
+    facts = probe(
+        """
+        import requests
+        for name in names:
+            def handler():
+                requests.get(url)
+        """
+    )
+    assert facts["requests.get"][2] == "-"
+
+
+def test_with_statement_binds_sessions():
+    facts = probe(
+        """
+        import requests
+        with requests.Session() as http:
+            http.get(url)
+        """
+    )
+    assert facts["http.get"][1] == "requests.Session"
