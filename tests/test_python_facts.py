@@ -203,3 +203,26 @@ def test_with_statement_binds_sessions():
         """
     )
     assert facts["http.get"][1] == "requests.Session"
+
+
+def test_match_statements_and_else_blocks_are_read():
+    facts = probe(
+        """
+        from simple_salesforce import Salesforce
+
+        def client(mode):
+            match mode:
+                case "prod":
+                    sf = Salesforce(instance_url=prod, session_id=token)
+                case _:
+                    sf = Salesforce(instance_url=sandbox, session_id=token)
+            return sf
+
+        def push(row):
+            try:
+                pass
+            finally:
+                client("prod").Contact.create(row)
+        """
+    )
+    assert facts['client("prod").Contact.create'][1] == "simple_salesforce.SFType"

@@ -115,8 +115,9 @@ def _statement_lines(positions: Mapping, statement: cst.CSTNode | None) -> tuple
     if statement is None:
         return None
     where = positions[statement]
-    if isinstance(statement, cst.BaseCompoundStatement) and isinstance(statement.body, cst.IndentedBlock):
-        body = statement.body.body
+    block = getattr(statement, "body", None)  # `match` has cases instead of a body
+    if isinstance(statement, cst.BaseCompoundStatement) and isinstance(block, cst.IndentedBlock):
+        body = block.body
         end = positions[body[0]].start.line - 1 if body else where.start.line
         return where.start.line, max(where.start.line, end)
     return where.start.line, where.end.line

@@ -478,17 +478,17 @@ def _statements_in(body) -> Iterator[cst.CSTNode]:
 
 
 def _blocks_of(statement: cst.BaseCompoundStatement) -> Iterator:
-    """The statement lists of a compound statement's blocks (body, handlers, else, finally)."""
-    if isinstance(statement.body, cst.IndentedBlock):
-        yield statement.body.body
-    for handler in getattr(statement, "handlers", ()):
-        yield handler.body.body
+    """The statement lists of a compound statement's blocks (body, handlers, cases, else, finally)."""
+    parts = [statement, *getattr(statement, "handlers", ()), *getattr(statement, "cases", ())]
     for attr in ("orelse", "finalbody"):
         extra = getattr(statement, attr, None)
         while extra is not None:
-            if isinstance(extra.body, cst.IndentedBlock):
-                yield extra.body.body
+            parts.append(extra)
             extra = getattr(extra, "orelse", None) if isinstance(extra, cst.If) else None
+    for part in parts:
+        body = getattr(part, "body", None)
+        if isinstance(body, cst.IndentedBlock):
+            yield body.body
 
 
 def _is_staticmethod(node: cst.FunctionDef | cst.Lambda) -> bool:
