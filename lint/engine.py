@@ -28,6 +28,7 @@ class FileOutcome:
     suppressed: list[Suppressed]
     parsed: bool  # False when no enabled rule applies to the file's kind
     error: str | None = None  # an internal error (a bug in a rule), reported once
+    notices: tuple[str, ...] = ()
 
 
 def run(
@@ -56,6 +57,7 @@ def run(
         scanned += outcome.parsed
         findings.extend(outcome.findings)
         suppressed.extend(outcome.suppressed)
+        notices.extend(outcome.notices)
         if outcome.error:
             internal_errors.append(outcome.error)
     return RunResult(
@@ -94,7 +96,7 @@ def lint_source(
         return FileOutcome([], [], parsed=True, error=message)
     findings = [_finalise(finding, settings) for finding in result.findings if finding.code in settings.selected]
     if not settings.respect_ignores:
-        return FileOutcome(number_repeated_fingerprints(findings), [], parsed=True)
+        return FileOutcome(number_repeated_fingerprints(findings), [], parsed=True, notices=tuple(result.notices))
     ignored = settings.ignored_for_path(relative)
     by_config = [Suppressed(f, "config", "per-file-ignores") for f in findings if f.code in ignored]
     findings = [f for f in findings if f.code not in ignored]
@@ -106,7 +108,7 @@ def lint_source(
         selected=settings.selected - ignored,
     )
     kept = number_repeated_fingerprints([_finalise(f, settings) for f in filtered.kept])
-    return FileOutcome(kept, by_config + filtered.suppressed, parsed=True)
+    return FileOutcome(kept, by_config + filtered.suppressed, parsed=True, notices=tuple(result.notices))
 
 
 def _finalise(finding: Finding, settings: Settings) -> Finding:

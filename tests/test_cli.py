@@ -167,3 +167,20 @@ def test_module_entry_point_runs_as_a_process(project):
     completed = subprocess.run([sys.executable, "-m", "lint", "check", "push.py"], capture_output=True, text=True, env=env)
     assert completed.returncode == 1, completed.stderr
     assert "push.py:5:12: IL401" in completed.stdout
+
+
+def test_valid_python_that_libcst_cannot_read_is_a_note_not_a_failure(project):
+    # CPython accepts a parenthesised annotated name; libcst does not.
+    project({"annotated.py": "def f():\n    (undeclared): int\n"})
+    result = invoke("check", "--format", "json")
+    assert result.exit_code == 0, result.output
+    [finding] = json.loads(result.output)["findings"]
+    assert (finding["code"], finding["severity"], finding["start_line"]) == ("IL001", "note", 2)
+    assert finding["message"].startswith("intlint's parser (libcst) cannot read this file, although Python accepts it")
+
+
+def test_deeply_nested_valid_code_is_analysed(project):
+    pieces = "\n".join(f'    "part {i} "' for i in range(3000))
+    project({"topics.py": f"import requests\nTEXT = (\n{pieces}\n)\nrequests.get(url)\n"})
+    report = json.loads(invoke("check", "--format", "json").output)
+    assert [(f["code"], f["start_line"]) for f in report["findings"]] == [("IL401", 3004)]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ast
 import io
+import sys
 import tokenize
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 import libcst as cst
@@ -22,6 +24,8 @@ from lint.sources.result import SourceResult, parse_error
 from lint.suppressions import Directive, parse_comment
 
 RULE_BASE = PythonRule
+# From 3.11 Python-to-Python calls no longer use the C stack, so a deep limit is safe there.
+DEEP_RECURSION_LIMIT = 20_000 if sys.version_info >= (3, 11) else 3_000
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,23 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options
     if not rules:
         return SourceResult([], directives)
     try:
-        findings = _run_rules(path, module, rules, options)
+        with _recursion_limit(DEEP_RECURSION_LIMIT):
+            findings = _run_rules(path, module, rules, options)
     except RecursionError:
-        return SourceResult([parse_error(path, 1, 1, "the file is nested too deeply to analyse")], directives)
+        notice = f"skipped the rules on {path}: its expressions are nested too deeply to analyse"
+        return SourceResult([], directives, notices=[notice])
     return SourceResult(findings, directives)
+
+
+@contextmanager
+def _recursion_limit(limit: int):
+    """libcst visits recursively; long implicit string concatenations nest thousands deep."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _run_rules(path: str, module: cst.Module, rules: Sequence[type[PythonRule]], options: Mapping[str, Any]) -> list[Finding]:
@@ -159,6 +176,10 @@ def _syntax_error(path: str, text: str, exc: cst.ParserSyntaxError) -> Finding:
         return parse_error(path, error.lineno or 1, error.offset or 1, f"Python syntax error: {error.msg}")
     except (RecursionError, MemoryError, ValueError):
         pass
+    else:
+        # Valid Python that libcst cannot read: say so, and do not fail the build over our limitation.
+        message = f"intlint's parser (libcst) cannot read this file, although Python accepts it, so it was not checked ({exc.message})"
+        return replace(parse_error(path, exc.raw_line, exc.raw_column + 1, message), severity=Severity.NOTE)
     return parse_error(path, exc.raw_line, exc.raw_column + 1, f"Python syntax error: {exc.message}")
 
 

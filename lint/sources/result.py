@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lint.findings import Confidence, Finding, Severity, Span
 from lint.suppressions import Directive
@@ -14,6 +14,7 @@ PARSE_ERROR = "IL001"
 class SourceResult:
     findings: list[Finding]
     directives: list[Directive]
+    notices: list[str] = field(default_factory=list)  # e.g. a file parsed but too deep to analyse
 
 
 def parse_error(path: str, line: int, column: int, message: str) -> Finding:
