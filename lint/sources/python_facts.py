@@ -85,6 +85,7 @@ class Binding:
     qualified: str | None = None  # the name refers to this module/function/class
     object_type: ObjectType | None = None  # the name holds an object of this type
     returns: ObjectType | None = None  # the name is a function returning this type
+    text: str | None = None  # the name holds a string: its text, unknown parts as `{}`
 
 
 @dataclass
@@ -158,6 +159,36 @@ class PythonFacts:
             return self.type_of(expr.expression)
         return None
 
+    def string_template(self, expr: cst.BaseExpression) -> str | None:
+        """The text a string expression builds, with unknown parts as `{}`; None if it is not a string.
+
+        Follows literals, f-strings, implicit and `+` concatenation, and names bound to strings,
+        so `f"{API}/sobjects/Order__c/"` with `API = f"{base}/services/data/v61.0"` reads as
+        `{}/services/data/v61.0/sobjects/Order__c/`.
+        """
+        if isinstance(expr, cst.SimpleString):
+            return _literal_text(expr)
+        if isinstance(expr, cst.ConcatenatedString):
+            left, right = self.string_template(expr.left), self.string_template(expr.right)
+            return None if left is None or right is None else left + right
+        if isinstance(expr, cst.FormattedString):
+            return "".join(self._formatted_part(part) for part in expr.parts)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            left, right = self.string_template(expr.left), self.string_template(expr.right)
+            if left is None and right is None:
+                return None
+            return (left if left is not None else "{}") + (right if right is not None else "{}")
+        if isinstance(expr, cst.Name):
+            binding = self.lookup(expr.value)
+            return binding.text if binding else None
+        return None
+
+    def _formatted_part(self, part: cst.BaseFormattedStringContent) -> str:
+        if isinstance(part, cst.FormattedStringText):
+            return part.value
+        known = self.string_template(part.expression) if isinstance(part, cst.FormattedStringExpression) else None
+        return known if known is not None else "{}"
+
     def is_type(self, expr: cst.BaseExpression, *qualified: str) -> bool:
         found = self.type_of(expr)
         return found is not None and found.qualified in qualified
@@ -210,7 +241,7 @@ class PythonFacts:
         if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
             _bind_assignment(self, self.scope, node)
         elif isinstance(node, cst.WithItem) and node.asname is not None:
-            _bind_target(self.scope, node.asname.name, self.type_of(node.item), self)
+            _bind_target(self.scope, node.asname.name, Binding(object_type=self.type_of(node.item)), self)
         if isinstance(node, (cst.ClassDef, cst.FunctionDef, cst.Lambda)) and self.scope.parent is not None:
             self.scope = self.scope.parent
         if self._statements and self._statements[-1] is node:
@@ -225,7 +256,7 @@ class PythonFacts:
 
     def bind_loop_target(self, target: cst.BaseExpression) -> None:
         """A for-loop target rebinds its names to something unknown."""
-        _bind_target(self.scope, target, None)
+        _bind_target(self.scope, target, Binding())
 
     # -- internals ------------------------------------------------------------
 
@@ -309,7 +340,7 @@ def _bind_import(facts: PythonFacts, scope: Scope, node: cst.Import | cst.Import
 
 def _bind_assignment(facts: PythonFacts, scope: Scope, node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> None:
     if isinstance(node, cst.AugAssign):
-        _bind_target(scope, node.target, None, facts)
+        _bind_target(scope, node.target, Binding(), facts)
         return
     value = node.value
     value_type = facts.type_of(value) if value is not None else None
@@ -319,26 +350,21 @@ def _bind_assignment(facts: PythonFacts, scope: Scope, node: cst.Assign | cst.An
     else:
         targets = [target.target for target in node.targets]
     alias = facts.qualified_name(value) if value is not None and value_type is None else None
+    text = facts.string_template(value) if value is not None else None
     for target in targets:
-        _bind_target(scope, target, value_type, facts, alias)
+        _bind_target(scope, target, Binding(qualified=alias, object_type=value_type, text=text), facts)
 
 
-def _bind_target(
-    scope: Scope,
-    target: cst.BaseExpression,
-    value_type: ObjectType | None,
-    facts: PythonFacts | None = None,
-    alias: str | None = None,
-) -> None:
+def _bind_target(scope: Scope, target: cst.BaseExpression, binding: Binding, facts: PythonFacts | None = None) -> None:
     if isinstance(target, cst.Name):
-        scope.names[target.value] = Binding(qualified=alias, object_type=value_type)
+        scope.names[target.value] = binding
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
-            _bind_target(scope, element.value, None, facts)
-    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and facts and value_type:
+            _bind_target(scope, element.value, Binding(), facts)
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and facts and binding.object_type:
         info = facts._self_class(target.value.value)
         if info is not None:
-            info.attributes[target.attr.value] = value_type
+            info.attributes[target.attr.value] = binding.object_type
 
 
 def _annotation_type(facts: PythonFacts, annotation: cst.Annotation | None) -> ObjectType | None:
@@ -489,6 +515,14 @@ def _blocks_of(statement: cst.BaseCompoundStatement) -> Iterator:
         body = getattr(part, "body", None)
         if isinstance(body, cst.IndentedBlock):
             yield body.body
+
+
+def _literal_text(node: cst.SimpleString) -> str | None:
+    try:
+        value = node.evaluated_value
+    except Exception:  # malformed escapes: treat as unknown rather than fail the file
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _is_staticmethod(node: cst.FunctionDef | cst.Lambda) -> bool:
