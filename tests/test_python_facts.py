@@ -48,7 +48,7 @@ class TypeProbe(PythonRule):
                     self.facts.source(func),
                     str(self.facts.qualified_name(func)),
                     receiver.qualified if receiver else "-",
-                    type(loop).__name__ if loop else "-",
+                    type(loop.node).__name__ if loop else "-",
                 ]
             ),
         )
@@ -226,3 +226,85 @@ def test_match_statements_and_else_blocks_are_read():
         """
     )
     assert facts['client("prod").Contact.create'][1] == "simple_salesforce.SFType"
+
+
+class LoopProbe(PythonRule):
+    """
+    ## What it does
+    Test probe: reports every `push(...)` call that runs in a loop, and how.
+
+    ## Why it matters
+    It exercises the one-level loop context through same-module functions.
+
+    ## Example
+    ```python
+    for row in rows:
+        push(row)
+    ```
+
+    ## Use instead
+    ```python
+    push_all(rows)
+    ```
+    """
+
+    code = "IL997"
+    name = "loop-probe"
+    severity = Severity.NOTE
+    confidence = Confidence.HIGH
+    valid = ["push(row)\n"]
+    invalid = ["for row in rows:\n    push(row)\n"]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "push":
+            self.report_in_loop(node, lambda loop, line: None if loop.is_small_literal() else f"{loop.via}|{line}|{type(loop.node).__name__}")
+
+
+def loop_reports(code: str) -> list[tuple[int, str]]:
+    result = lint_file("probe.py", textwrap.dedent(code).encode(), [LoopProbe], {})
+    return sorted((f.span.start_line, f.message) for f in result.findings)
+
+
+def test_loop_context_reaches_one_level_into_same_module_functions():
+    found = loop_reports(
+        """\
+        def push_one(row):
+            api.push(row)
+
+        class Syncer:
+            def run(self, rows):
+                for row in rows:
+                    self.send(row)
+                list(map(lambda r: api.push(r), rows))
+
+            def send(self, row):
+                api.push(row)
+
+            def unused(self, row):
+                api.push(row)
+
+        def main(rows):
+            for row in rows:
+                push_one(row)
+                later(row)
+            for code in ("a", "b"):
+                api.push(code)
+            list(map(push_two, rows))
+
+        def later(row):
+            api.push(row)
+
+        def push_two(row):
+            api.push(row)
+
+        def not_in_a_loop(row):
+            api.push(row)
+        """
+    )
+    assert found == [
+        (2, "push_one|17|For"),
+        (8, "None|8|Call"),
+        (11, "Syncer.send|6|For"),
+        (25, "later|17|For"),
+        (28, "push_two|22|Call"),
+    ]

@@ -17,7 +17,7 @@ from lint.sources import KINDS_BY_NAME
 if TYPE_CHECKING:
     import libcst as cst
 
-    from lint.sources.python import PythonContext
+    from lint.sources.python import LoopMessage, PythonContext
 
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
@@ -167,6 +167,31 @@ class PythonRule(Rule, abstract=True):
             severity=severity or self.severity,
             confidence=confidence or self.confidence,
             related=related,
+        )
+
+
+    def report_in_loop(
+        self,
+        node: "cst.CSTNode",
+        message: "LoopMessage",
+        *,
+        hint: str | None = None,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+    ) -> None:
+        """Report `node` when it runs in a loop, directly or through one same-module call.
+
+        `message(loop, loop_line)` builds the text once the loop is known; returning None
+        drops the finding (e.g. a loop over three literal items).
+        """
+        self.context.report_in_loop(
+            self,
+            node,
+            message,
+            hint=hint,
+            severity=severity or self.severity,
+            confidence=confidence or self.confidence,
+            related=(),
         )
 
 

@@ -12,14 +12,14 @@ import sys
 import tokenize
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lint.findings import Confidence, Finding, Location, Severity, Span, fingerprint
 from lint.rules.base import PythonRule
-from lint.sources.python_facts import LOOP_NODES, PythonFacts
+from lint.sources.python_facts import COMPREHENSIONS, Loop, PythonFacts
 from lint.sources.result import SourceResult, parse_error
 from lint.suppressions import Directive, parse_comment
 
@@ -28,17 +28,22 @@ RULE_BASE = PythonRule
 DEEP_RECURSION_LIMIT = 20_000 if sys.version_info >= (3, 11) else 3_000
 
 
+# Builds a loop finding's message once the loop is known: (loop, its line) -> message, or None to drop it.
+LoopMessage = Callable[[Loop, int], "str | None"]
+
+
 @dataclass(frozen=True)
 class _Report:
     rule: PythonRule
     node: cst.CSTNode
     statement: cst.CSTNode | None
     scope: str
-    message: str
+    message: str | LoopMessage
     hint: str | None
     severity: Severity
     confidence: Confidence
     related: tuple[Location, ...]
+    loop: Loop | None = None
 
 
 class PythonContext:
@@ -49,6 +54,7 @@ class PythonContext:
         self._options = options
         self._metadata = metadata
         self.reports: list[_Report] = []
+        self._pending: list[tuple[str, _Report]] = []  # in a function that may be called from a loop
 
     def option(self, name: str) -> Any:
         return self._options[name]
@@ -59,6 +65,26 @@ class PythonContext:
     def report(self, rule: PythonRule, node: cst.CSTNode, message: str, **details: Any) -> None:
         statement = self.facts.current_statement()
         self.reports.append(_Report(rule, node, statement, self.facts.scope_name(), message, **details))
+
+    def report_in_loop(self, rule: PythonRule, node: cst.CSTNode, message: LoopMessage, **details: Any) -> None:
+        """Report `node` if it runs in a loop: directly, or in a same-module function called from one.
+
+        Whether a function is called from a loop is known only once the whole file is read,
+        so those reports wait for `finished_reports`.
+        """
+        loop = self.facts.enclosing_loop()
+        report = _Report(rule, node, self.facts.current_statement(), self.facts.scope_name(), message, loop=loop, **details)
+        if loop is not None:
+            self.reports.append(report)
+            return
+        key = self.facts.function_key()
+        if key is not None:
+            self._pending.append((key, report))
+
+    def finished_reports(self) -> list[_Report]:
+        """All reports once the traversal is over, with pending loop reports resolved."""
+        calls = self.facts.loop_calls
+        return self.reports + [replace(report, loop=calls[key]) for key, report in self._pending if key in calls]
 
 
 def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options: Mapping[str, Any]) -> SourceResult:
@@ -104,18 +130,25 @@ def _run_rules(path: str, module: cst.Module, rules: Sequence[type[PythonRule]],
     context = PythonContext(facts, options, metadata)
     visitors = [_FactsVisitor(facts), *(rule(context) for rule in rules)]
     cst.visit_batched(module, visitors, before_visit=facts.enter, after_leave=facts.leave)
-    if not context.reports:
+    reports = context.finished_reports()
+    if not reports:
         return []
     positions = metadata.get(PositionProvider) or wrapper.resolve(PositionProvider)
-    return [_finding(path, module, positions, report) for report in context.reports]
+    findings = (_finding(path, module, positions, report) for report in reports)
+    return [finding for finding in findings if finding is not None]
 
 
-def _finding(path: str, module: cst.Module, positions: Mapping, report: _Report) -> Finding:
+def _finding(path: str, module: cst.Module, positions: Mapping, report: _Report) -> Finding | None:
+    message = report.message
+    if callable(message):
+        message = message(report.loop, positions[report.loop.node].start.line)
+        if message is None:
+            return None
     where = positions[report.node]
     span = Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
     return Finding(
         code=report.rule.code,
-        message=report.message,
+        message=message,
         path=path,
         span=span,
         severity=report.severity,
@@ -141,28 +174,41 @@ def _statement_lines(positions: Mapping, statement: cst.CSTNode | None) -> tuple
 
 
 class _FactsVisitor:
-    """Keeps the facts' loop stack in step with the traversal (attribute-level hooks)."""
+    """Keeps the facts' loop stack in step with the traversal (attribute-level hooks) and notes calls."""
 
     def __init__(self, facts: PythonFacts) -> None:
         self.facts = facts
 
     def get_visitors(self) -> dict[str, Any]:
-        enter, leave = self._enter_loop, self._leave_loop
-        hooks: dict[str, Any] = {"visit_For_body": self._enter_for, "leave_For_body": leave}
-        hooks.update({"visit_While_body": enter, "leave_While_body": leave, "visit_CompFor_ifs": enter, "leave_CompFor_ifs": leave})
-        for comprehension in LOOP_NODES[2:]:
+        leave = self._leave_loop
+        hooks: dict[str, Any] = {
+            "visit_Call": self.facts.record_call,
+            "visit_For_body": self._enter_for,
+            "leave_For_body": leave,
+            "visit_While_body": self._enter_while,
+            "leave_While_body": leave,
+            "visit_CompFor_ifs": self._enter_comp_for,
+            "leave_CompFor_ifs": leave,
+        }
+        for comprehension in COMPREHENSIONS:
             for part in ("elt", "key", "value"):
                 if part in comprehension.__dataclass_fields__:
-                    hooks[f"visit_{comprehension.__name__}_{part}"] = enter
+                    hooks[f"visit_{comprehension.__name__}_{part}"] = self._enter_comprehension
                     hooks[f"leave_{comprehension.__name__}_{part}"] = leave
         return hooks
 
     def _enter_for(self, node: cst.For) -> None:
         self.facts.bind_loop_target(node.target)
-        self.facts.enter_loop_body(node)
+        self.facts.enter_loop_body(Loop(node, node.iter))
 
-    def _enter_loop(self, node: cst.CSTNode) -> None:
-        self.facts.enter_loop_body(node)
+    def _enter_while(self, node: cst.While) -> None:
+        self.facts.enter_loop_body(Loop(node, None))
+
+    def _enter_comp_for(self, node: cst.CompFor) -> None:
+        self.facts.enter_loop_body(Loop(node, node.iter))
+
+    def _enter_comprehension(self, node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp) -> None:
+        self.facts.enter_loop_body(Loop(node, node.for_in.iter))
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
         self.facts.leave_loop_body(node)

@@ -69,7 +69,21 @@ SALESFORCE_MEMBERS = frozenset(
 SUB_HANDLERS = {(SALESFORCE, "bulk"): BULK_HANDLER, (SALESFORCE, "bulk2"): BULK2_HANDLER}
 PER_OBJECT_TYPES = {SALESFORCE: SFTYPE, BULK_HANDLER: BULK_TYPE, BULK2_HANDLER: BULK2_TYPE}
 
-LOOP_NODES = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A loop around a node: for/while, a comprehension, or `map(...)`."""
+
+    node: cst.CSTNode  # the For/While/comprehension/map call
+    iterable: cst.BaseExpression | None  # what it runs over; None for `while`
+    via: str | None = None  # the same-module function, called in the loop, that holds the node
+
+    def is_small_literal(self, limit: int = 3) -> bool:
+        """A loop over a literal list/tuple/set of at most `limit` items (not a volume problem)."""
+        items = self.iterable
+        return isinstance(items, (cst.List, cst.Tuple, cst.Set)) and len(items.elements) <= limit
 
 
 @dataclass(frozen=True)
@@ -108,7 +122,7 @@ class Scope:
     names: dict[str, Binding] = field(default_factory=dict)
     class_info: ClassInfo | None = None  # for class scopes
     self_name: str | None = None  # first parameter of a method
-    loops: list[cst.CSTNode] = field(default_factory=list)  # enclosing loops within this function
+    loops: list[Loop] = field(default_factory=list)  # enclosing loops within this function
 
     def qualified_scope_name(self) -> str:
         parts = []
@@ -129,6 +143,10 @@ class PythonFacts:
         self.classes: dict[str, ClassInfo] = {}
         self._statements: list[cst.CSTNode] = []
         self._returns: dict[cst.FunctionDef, ObjectType | None] = {}
+        self._map_lambdas: dict[cst.Lambda, Loop] = {}
+        # Same-module functions called inside a loop: "name" or "Class.method" -> that loop.
+        self.loop_calls: dict[str, Loop] = {}
+        self.module_functions: set[str] = set()
         _prescan_module(self, module)
 
     # -- questions rules ask -------------------------------------------------
@@ -197,10 +215,46 @@ class PythonFacts:
         """The code of a node, for messages."""
         return self.module.code_for_node(node)
 
-    def enclosing_loop(self) -> cst.CSTNode | None:
+    def enclosing_loop(self) -> Loop | None:
         """The innermost loop around the current node within its function, if any."""
         loops = self.scope.loops
         return loops[-1] if loops else None
+
+    def function_key(self) -> str | None:
+        """"name" for a module-level function, "Class.method" for a method; None elsewhere."""
+        scope = self.scope
+        if scope.kind != "function" or scope.name == "<lambda>" or scope.parent is None:
+            return None
+        if scope.parent.kind == "module":
+            return scope.name
+        if scope.parent.kind == "class" and scope.parent.parent is self.module_scope:
+            return f"{scope.parent.name}.{scope.name}"
+        return None
+
+    def record_call(self, call: cst.Call) -> None:
+        """Note same-module functions called in a loop (and `map(...)`), for one-level loop context."""
+        loop = self.enclosing_loop()
+        if loop is not None:
+            callee = self._callee_key(call.func)
+            if callee is not None:
+                self.loop_calls.setdefault(callee, Loop(loop.node, loop.iterable, via=callee))
+        if isinstance(call.func, cst.Name) and call.func.value == "map" and self.lookup("map") is None and len(call.args) >= 2:
+            mapped, iterable = call.args[0].value, call.args[1].value
+            if isinstance(mapped, cst.Lambda):
+                self._map_lambdas[mapped] = Loop(call, iterable)
+            else:
+                callee = self._callee_key(mapped)
+                if callee is not None:
+                    self.loop_calls.setdefault(callee, Loop(call, iterable, via=callee))
+
+    def _callee_key(self, func: cst.BaseExpression) -> str | None:
+        if isinstance(func, cst.Name) and func.value in self.module_functions:
+            return func.value
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            info = self._self_class(func.value.value)
+            if info is not None and func.attr.value in info.methods:
+                return f"{info.name}.{func.attr.value}"
+        return None
 
     def current_statement(self) -> cst.CSTNode | None:
         return self._statements[-1] if self._statements else None
@@ -247,11 +301,11 @@ class PythonFacts:
         if self._statements and self._statements[-1] is node:
             self._statements.pop()
 
-    def enter_loop_body(self, loop: cst.CSTNode) -> None:
+    def enter_loop_body(self, loop: Loop) -> None:
         self.scope.loops.append(loop)
 
-    def leave_loop_body(self, loop: cst.CSTNode) -> None:
-        if self.scope.loops and self.scope.loops[-1] is loop:
+    def leave_loop_body(self, node: cst.CSTNode) -> None:
+        if self.scope.loops and self.scope.loops[-1].node is node:
             self.scope.loops.pop()
 
     def bind_loop_target(self, target: cst.BaseExpression) -> None:
@@ -270,6 +324,9 @@ class PythonFacts:
         for param in params:
             annotated = _annotation_type(self, param.annotation) if getattr(param, "annotation", None) else None
             scope.names[param.name.value] = Binding(object_type=annotated)
+        mapped = self._map_lambdas.get(node) if isinstance(node, cst.Lambda) else None
+        if mapped is not None:
+            scope.loops.append(mapped)
         self.scope = scope
 
     def _attribute_type(self, expr: cst.Attribute) -> ObjectType | None:
@@ -403,6 +460,7 @@ def _prescan_module(facts: PythonFacts, module: cst.Module) -> None:
                     _bind_import(facts, scope, small)
                 elif isinstance(small, (cst.Assign, cst.AnnAssign)):
                     _bind_assignment(facts, scope, small)
+    facts.module_functions = {function.name.value for function in functions}
     for function in functions:
         returns = _infer_return_type(facts, function)
         scope.names[function.name.value] = Binding(qualified=None, returns=returns)
