@@ -308,3 +308,35 @@ def test_loop_context_reaches_one_level_into_same_module_functions():
         (25, "later|17|For"),
         (28, "push_two|22|Call"),
     ]
+
+
+def test_unbounded_data_sources_are_typed():
+    facts = probe(
+        """
+        import csv
+        import json
+        import pandas as pd
+        from simple_salesforce import Salesforce
+
+        sf = Salesforce(instance_url=url, session_id=token)
+        result = sf.query_all("SELECT Id FROM Contact")
+        records = result["records"]
+        rows = csv.DictReader(open("contacts.csv"))
+        frame = pd.read_csv("contacts.csv")
+        doc = json.load(handle)
+        records.sort()
+        rows.close()
+        frame.iterrows().send()
+        doc.items()
+        sf.query_all_iter("SELECT Id FROM Lead").close()
+        sf.bulk.Lead.query("SELECT Id FROM Lead").pop()
+        open("x.txt").readlines().pop()
+        """
+    )
+    assert facts["records.sort"][1] == "simple_salesforce.Records"
+    assert facts["rows.close"][1] == "csv.rows"
+    assert facts["frame.iterrows().send"][1] == "pandas.rows"
+    assert facts["doc.items"][1] == "json.document"
+    assert facts['sf.query_all_iter("SELECT Id FROM Lead").close'][1] == "simple_salesforce.Records"
+    assert facts['sf.bulk.Lead.query("SELECT Id FROM Lead").pop'][1] == "simple_salesforce.Records"
+    assert facts['open("x.txt").readlines().pop'][1] == "io.file"

@@ -44,6 +44,16 @@ CANONICAL_NAMES = {
     "httpx._client.AsyncClient": HTTPX_ASYNC_CLIENT,
 }
 
+# Data sources that can hold any number of records (what IL205 calls unbounded).
+QUERY_RESULT = "simple_salesforce.QueryResult"  # the dict of sf.query/query_all: records, done, nextRecordsUrl
+RECORDS = "simple_salesforce.Records"  # records of a query: a list or an iterator
+CSV_ROWS = "csv.rows"
+DATAFRAME = "pandas.DataFrame"
+DATAFRAME_ROWS = "pandas.rows"
+JSON_DOCUMENT = "json.document"
+FILE = "io.file"
+UNBOUNDED_SOURCES = frozenset({QUERY_RESULT, RECORDS, CSV_ROWS, DATAFRAME, DATAFRAME_ROWS, JSON_DOCUMENT, FILE})
+
 # Callables whose result is an object rules care about: qualified name -> object type.
 CONSTRUCTORS = {
     SALESFORCE: SALESFORCE,
@@ -53,6 +63,27 @@ CONSTRUCTORS = {
     HTTPX_ASYNC_CLIENT: HTTPX_ASYNC_CLIENT,
     "aiohttp.ClientSession": "aiohttp.ClientSession",
     "urllib3.PoolManager": "urllib3.PoolManager",
+    "csv.reader": CSV_ROWS,
+    "csv.DictReader": CSV_ROWS,
+    "json.load": JSON_DOCUMENT,
+    "json.loads": JSON_DOCUMENT,
+    **{f"pandas.{reader}": DATAFRAME for reader in ("read_csv", "read_sql", "read_sql_query", "read_excel", "read_json", "read_parquet", "DataFrame")},
+}
+
+# Methods whose result type is known from the receiver's type: (receiver type, method) -> result type.
+METHOD_RESULTS = {
+    (SALESFORCE, "query"): QUERY_RESULT,
+    (SALESFORCE, "query_all"): QUERY_RESULT,
+    (SALESFORCE, "query_more"): QUERY_RESULT,
+    (SALESFORCE, "query_all_iter"): RECORDS,
+    (BULK_TYPE, "query"): RECORDS,
+    (BULK_TYPE, "query_all"): RECORDS,
+    (BULK2_TYPE, "query"): RECORDS,
+    (BULK2_TYPE, "query_all"): RECORDS,
+    (DATAFRAME, "iterrows"): DATAFRAME_ROWS,
+    (DATAFRAME, "itertuples"): DATAFRAME_ROWS,
+    (DATAFRAME, "to_dict"): DATAFRAME_ROWS,
+    (FILE, "readlines"): FILE,
 }
 
 # Attributes of a Salesforce client that are not sObject names (its methods and state).
@@ -175,6 +206,8 @@ class PythonFacts:
             return self._call_result_type(expr)
         if isinstance(expr, cst.Await):
             return self.type_of(expr.expression)
+        if isinstance(expr, cst.Subscript):
+            return self._subscript_type(expr)
         return None
 
     def string_template(self, expr: cst.BaseExpression) -> str | None:
@@ -347,10 +380,24 @@ class PythonFacts:
         per_object = PER_OBJECT_TYPES.get(owner.qualified)
         return ObjectType(per_object) if per_object else None
 
+    def _subscript_type(self, expr: cst.Subscript) -> ObjectType | None:
+        """`result["records"]` of a query result is its records."""
+        owner = self.type_of(expr.value)
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        key = self.string_template(index.value) if isinstance(index, cst.Index) else None
+        return ObjectType(RECORDS) if owner and owner.qualified == QUERY_RESULT and key == "records" else None
+
     def _call_result_type(self, call: cst.Call) -> ObjectType | None:
         qualified = self.qualified_name(call.func)
         if qualified in CONSTRUCTORS:
             return ObjectType(CONSTRUCTORS[qualified])
+        if qualified is None and isinstance(call.func, cst.Name) and call.func.value == "open" and self.lookup("open") is None:
+            return ObjectType(FILE)
+        if isinstance(call.func, cst.Attribute):
+            owner = self.type_of(call.func.value)
+            result = METHOD_RESULTS.get((owner.qualified, call.func.attr.value)) if owner else None
+            if result is not None:
+                return ObjectType(result)
         if isinstance(call.func, cst.Name):
             binding = self.lookup(call.func.value)
             if binding is not None and binding.returns is not None:
