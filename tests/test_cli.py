@@ -20,14 +20,14 @@ import requests
 
 
 def push(order):
-    return requests.post("https://acme.my.salesforce.com/services/data/v61.0/sobjects/Order__c/", json=order)
+    return requests.post("https://acme.my.salesforce.com/services/apexrest/orders", json=order)
 """
 GOOD = """\
 import requests
 
 
 def push(order):
-    return requests.post("https://acme.my.salesforce.com/services/data/v61.0/sobjects/Order__c/", json=order, timeout=30)
+    return requests.post("https://acme.my.salesforce.com/services/apexrest/orders", json=order, timeout=30)
 """
 
 
@@ -184,3 +184,15 @@ def test_deeply_nested_valid_code_is_analysed(project):
     project({"topics.py": f"import requests\nTEXT = (\n{pieces}\n)\nrequests.get(url)\n"})
     report = json.loads(invoke("check", "--format", "json").output)
     assert [(f["code"], f["start_line"]) for f in report["findings"]] == [("IL401", 3004)]
+
+
+def test_pathologically_deep_nesting_is_skipped_with_a_notice_and_the_rest_is_linted(project):
+    chain = "x = " + " + ".join(["1"] * 30_000) + "\n"
+    brackets = "y = " + "[" * 5000 + "]" * 5000 + "\n"
+    project({"chain.py": chain, "brackets.py": brackets, "push.py": BAD})
+    result = invoke("check", "--format", "json")
+    report = json.loads(result.output)
+    assert result.exit_code == 1
+    assert [(f["path"], f["code"]) for f in report["findings"]] == [("brackets.py", "IL001"), ("push.py", "IL401")]
+    assert report["findings"][0]["message"] == "Python syntax error: too many nested parentheses."
+    assert report["notices"] == ["skipped chain.py: it is nested too deeply to parse safely"]

@@ -10,6 +10,7 @@ import ast
 import io
 import sys
 import tokenize
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -91,12 +92,13 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options
     text, error = _decode(path, data)
     if error is not None:
         return SourceResult([error], [])
+    rejected = _cpython_rejects(path, text)
+    if rejected is not None:
+        return rejected
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        return SourceResult([_syntax_error(path, text, exc)], [])
-    except RecursionError:
-        return SourceResult([parse_error(path, 1, 1, "the file is nested too deeply for the Python parser")], [])
+        return SourceResult([_libcst_limitation(path, exc)], [])
     except Exception as exc:  # the native parser can fail in ways of its own; never crash the run
         return SourceResult([parse_error(path, 1, 1, f"the Python parser failed: {type(exc).__name__}: {exc}".strip())], [])
     directives = list(_directives(text)) if "intlint:" in text else []
@@ -214,19 +216,30 @@ class _FactsVisitor:
         self.facts.leave_loop_body(node)
 
 
-def _syntax_error(path: str, text: str, exc: cst.ParserSyntaxError) -> Finding:
-    """IL001 for a syntax error. CPython's own parser words it better and places it exactly, so ask it."""
+def _cpython_rejects(path: str, text: str) -> SourceResult | None:
+    """Let CPython's parser vet the file first (a fraction of libcst's cost).
+
+    It words syntax errors better and places them exactly, and it refuses input nested
+    deeper than its recursion limit, which would overflow the native libcst parser's stack
+    and kill the whole run.
+    """
     try:
-        ast.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. invalid escape sequences: not ours to print
+            ast.parse(text)
     except SyntaxError as error:
-        return parse_error(path, error.lineno or 1, error.offset or 1, f"Python syntax error: {error.msg}")
-    except (RecursionError, MemoryError, ValueError):
-        pass
-    else:
-        # Valid Python that libcst cannot read: say so, and do not fail the build over our limitation.
-        message = f"intlint's parser (libcst) cannot read this file, although Python accepts it, so it was not checked ({exc.message})"
-        return replace(parse_error(path, exc.raw_line, exc.raw_column + 1, message), severity=Severity.NOTE)
-    return parse_error(path, exc.raw_line, exc.raw_column + 1, f"Python syntax error: {exc.message}")
+        return SourceResult([parse_error(path, error.lineno or 1, error.offset or 1, f"Python syntax error: {error.msg}")], [])
+    except (RecursionError, MemoryError):
+        return SourceResult([], [], notices=[f"skipped {path}: it is nested too deeply to parse safely"])
+    except ValueError as error:
+        return SourceResult([parse_error(path, 1, 1, f"Python cannot read this file: {error}")], [])
+    return None
+
+
+def _libcst_limitation(path: str, exc: cst.ParserSyntaxError) -> Finding:
+    """Valid Python that libcst cannot read: say so, and do not fail the build over our limitation."""
+    message = f"intlint's parser (libcst) cannot read this file, although Python accepts it, so it was not checked ({exc.message})"
+    return replace(parse_error(path, exc.raw_line, exc.raw_column + 1, message), severity=Severity.NOTE)
 
 
 def _decode(path: str, data: bytes) -> tuple[str, Finding | None]:
