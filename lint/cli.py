@@ -17,16 +17,31 @@ SEVERITY_NAMES = tuple(severity.value for severity in Severity)
 
 
 class IntlintGroup(click.Group):
-    """Turns any error into one line and exit code 2, never a traceback."""
+    """Turns any error into one line and exit code 2, never a traceback or a usage block."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as shown:
+            click.echo(shown.format_message())  # `intlint` alone: the help text, as a usage error
+            sys.exit(EXIT_ERROR)
+        except click.ClickException as error:
+            hint = f" (see `{error.ctx.command_path} --help`)" if isinstance(error, click.UsageError) and error.ctx else ""
+            _fail(f"{error.format_message()}{hint}")
+        except click.Abort:
+            _fail("interrupted")
+        sys.exit(code or EXIT_CLEAN)
 
     def invoke(self, ctx: click.Context):
         from lint.config import ConfigError
+        from lint.reporters import OutputError
         from lint.rules import RegistryError
         from lint.rules.base import RuleDefinitionError
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, RegistryError, RuleDefinitionError) as error:
+        except (ConfigError, RegistryError, RuleDefinitionError, OutputError) as error:
             _fail(str(error))
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
@@ -53,13 +68,15 @@ def main() -> None:
     """
 
 
-def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
+def _codes(values: tuple[str, ...], flag: str) -> tuple[str, ...] | None:
     """Flags may repeat and hold comma-separated codes: `--select IL1,IL401 --select IL5`."""
-    codes = tuple(code.strip() for value in values for code in value.split(",") if code.strip())
+    codes = tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+    if values and not codes:
+        raise click.UsageError(f"{flag} needs at least one rule code or prefix")
     return codes or None
 
 
-@main.command()
+@main.command(short_help="Lint files and directories.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES), help="Output format; repeat with --output to write several. [default: terminal]")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path), help="Write the matching --format to this file instead of stdout.")
@@ -70,8 +87,9 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this pyproject.toml or intlint.toml instead of the nearest one.")
 @click.option("--no-ignores", is_flag=True, help="Report everything: disregard inline `intlint: ignore` comments and per-file-ignores.")
-@click.option("--statistics", is_flag=True, help="Also print the number of findings per rule.")
-def check(paths, formats, outputs, select, extend_select, ignore, fail_on, exit_zero, config_file, no_ignores, statistics) -> None:
+@click.option("--statistics", is_flag=True, help="Also print the number of findings per rule (to stderr when stdout carries JSON or SARIF).")
+@click.option("--force-exclude", is_flag=True, help="Apply exclude/extend-exclude to files named on the command line too (for pre-commit).")
+def check(paths, formats, outputs, select, extend_select, ignore, fail_on, exit_zero, config_file, no_ignores, statistics, force_exclude) -> None:
     """Lint PATHS (files or directories; default: the current directory).
 
     \b
@@ -87,16 +105,27 @@ def check(paths, formats, outputs, select, extend_select, ignore, fail_on, exit_
     from lint.reporters import write_reports
     from lint.rules import load_registry
 
-    if len(outputs) > max(len(formats), 1):
+    formats = formats or ("terminal",)
+    if len(outputs) > len(formats):
         raise click.UsageError("more --output files than --format options; pair each --output with a --format")
+    if len(formats) - len(outputs) > 1:
+        raise click.UsageError("only one --format can go to stdout; give the others an --output file")
+    missing = [str(path) for path in paths if not os.path.lexists(path)]
+    if missing:
+        raise click.UsageError(f"path does not exist: {', '.join(missing)}")
     paths = paths or (Path("."),)
     overrides = CliOverrides(
-        select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select), fail_on=fail_on, no_ignores=no_ignores
+        select=_codes(select, "--select"),
+        ignore=_codes(ignore, "--ignore"),
+        extend_select=_codes(extend_select, "--extend-select"),
+        fail_on=fail_on,
+        no_ignores=no_ignores,
+        force_exclude=force_exclude,
     )
     settings = load_settings(paths, config_file=config_file, overrides=overrides)
     with progress_bar() as progress:
         result = run(paths, settings, load_registry(), progress)
-    write_reports(result, formats or ("terminal",), outputs, color=_use_color(), statistics=statistics)
+    write_reports(result, formats, outputs, color=_use_color(), statistics=statistics)
     for error in result.internal_errors:
         click.echo(f"intlint: error: {error}", err=True)
     if result.internal_errors:
@@ -104,7 +133,7 @@ def check(paths, formats, outputs, select, extend_select, ignore, fail_on, exit_
     sys.exit(EXIT_FINDINGS if result.failed and not exit_zero else EXIT_CLEAN)
 
 
-@main.command("rules")
+@main.command("rules", short_help="List every rule.")
 @click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True, help="Table for people, JSON for tools.")
 def list_rules(output_format: str) -> None:
     """List every rule: code, name, severity, sources and summary."""
@@ -114,7 +143,7 @@ def list_rules(output_format: str) -> None:
     click.echo(render_rule_list(load_registry().sorted(), output_format, color=_use_color()), nl=False)
 
 
-@main.command("rule")
+@main.command("rule", short_help="Explain one rule, with examples.")
 @click.argument("code")
 def explain_rule(code: str) -> None:
     """Explain one rule (e.g. IL401): what it flags, why, and its examples."""
@@ -129,4 +158,5 @@ def explain_rule(code: str) -> None:
 
 
 def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    # no-color.org: only a non-empty NO_COLOR turns colour off.
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"

@@ -48,6 +48,7 @@ class CliOverrides:
     extend_select: tuple[str, ...] | None = None
     fail_on: str | None = None
     no_ignores: bool = False
+    force_exclude: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,21 @@ def load_settings(
     registry: Registry | None = None,
 ) -> Settings:
     """Settings from `config_file`, else from the config nearest the first path, plus `overrides`."""
-    if config_file is not None:
-        table = _explicit_table(config_file)
-    else:
-        table = _nearest_table(paths[0] if paths else Path.cwd())
-    return _resolve(table, overrides, registry or load_registry())
+    start = paths[0] if paths else Path.cwd()
+    table = _explicit_table(config_file) if config_file is not None else _nearest_table(start)
+    return _resolve(table, overrides, registry or load_registry(), _project_root(table, start))
+
+
+def _project_root(table: _Table, start: Path) -> Path:
+    """Where finding paths, excludes and per-file-ignores are anchored: the config file's directory,
+    else the enclosing git work tree, else the current directory. It does not depend on where intlint
+    is run from, so SARIF paths and baseline fingerprints stay repository-relative."""
+    if table.path is not None:
+        return table.path.absolute().parent
+    directory = start.absolute()
+    if not directory.is_dir():
+        directory = directory.parent
+    return next((candidate for candidate in (directory, *directory.parents) if (candidate / ".git").exists()), Path.cwd())
 
 
 def _nearest_table(start: Path) -> _Table:
@@ -115,7 +126,7 @@ def _table_in(path: Path, document: dict[str, Any]) -> _Table | None:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # an editor's BOM is not a TOML error
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read {_display(path)}: {error}") from None
 
@@ -134,7 +145,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _resolve(table: _Table, overrides: CliOverrides, registry: Registry) -> Settings:
+def _resolve(table: _Table, overrides: CliOverrides, registry: Registry, root: Path) -> Settings:
     options = _declared_options(registry)
     values, where = table.values, table.where
     unknown = [key for key in values if key not in SETTING_KEYS and key not in options]
@@ -156,7 +167,7 @@ def _resolve(table: _Table, overrides: CliOverrides, registry: Registry) -> Sett
         fail_on = _severity(overrides.fail_on, "`--fail-on`")
 
     return Settings(
-        root=Path.cwd(),
+        root=root,
         selected=frozenset(selected),
         fail_on=fail_on,
         severity_overrides=_severity_overrides(values, where, registry),
@@ -165,6 +176,7 @@ def _resolve(table: _Table, overrides: CliOverrides, registry: Registry) -> Sett
         exclude=_strings(values, "exclude", where) or (),
         extend_exclude=_strings(values, "extend-exclude", where) or (),
         respect_ignores=not overrides.no_ignores,
+        force_exclude=overrides.force_exclude,
         config_path=table.path,
     )
 

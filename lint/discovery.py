@@ -57,6 +57,7 @@ class _Walker:
         root = _posix(os.path.abspath(settings.root))
         self.root_prefix = root.rstrip("/") + "/"
         self.excludes = PatternSet.under(root, parse((*settings.exclude, *settings.extend_exclude)))
+        self.force_exclude = settings.force_exclude
         self.found: dict[str, DiscoveredFile] = {}
         self.notices: list[str] = []
 
@@ -77,7 +78,7 @@ class _Walker:
             self.notices.append(f"skipped {given}: not a regular file")
         elif (kind := kind_of(os.path.basename(absolute))) is None:
             self.notices.append(f"skipped {given}: {NO_KIND}")
-        else:
+        elif not (self.force_exclude and self._excluded_with_parents(_posix(absolute))):
             self._keep(absolute, _posix(absolute), kind)
 
     def _walk(self, top: str) -> None:
@@ -129,6 +130,17 @@ class _Walker:
     def _ignored(self, path: str, is_dir: bool, ignores: IgnoreStack) -> bool:
         # A `!pattern` in a .gitignore must not re-include what the user's settings exclude.
         return self.excludes.is_ignored(path, is_dir) is True or ignores.is_ignored(path, is_dir) is True
+
+    def _excluded_with_parents(self, posix_path: str) -> bool:
+        """An explicitly named file under --force-exclude: excluded itself or through a directory."""
+        if not posix_path.startswith(self.root_prefix):
+            return False
+        parts = posix_path[len(self.root_prefix) :].split("/")
+        prefixes = ("/".join(parts[: index + 1]) for index in range(len(parts)))
+        return any(
+            self.excludes.is_ignored(self.root_prefix + prefix, index < len(parts) - 1) is True
+            for index, prefix in enumerate(prefixes)
+        )
 
     def _keep(self, path: str, posix_path: str, kind: SourceKind) -> None:
         relative = self._relative(posix_path)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
-MIN_FILES = 100  # below this a run is over before a bar helps
+MIN_FILES = 100  # below this a run is over before a bar helps, and rich is never imported
 Progress = Callable[[int, int], None]
 
 
@@ -16,14 +16,25 @@ def progress_bar() -> Iterator[Progress | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if not bar and total >= MIN_FILES:
+            bar.update(_start(total))
+        if bar:
+            bar["progress"].update(bar["task"], completed=done)
+
+    try:
+        yield update
+    finally:
+        if bar:
+            bar["progress"].stop()
+
+
+def _start(total: int) -> dict[str, Any]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn
 
-    columns = (TextColumn("linting"), BarColumn(), MofNCompleteColumn())
-    with RichProgress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("lint", total=None, visible=False)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, visible=total >= MIN_FILES)
-
-        yield update
+    progress = RichProgress(TextColumn("linting"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True), transient=True)
+    progress.start()
+    return {"progress": progress, "task": progress.add_task("lint", total=total)}

@@ -21,6 +21,7 @@ class Settings:
     exclude: tuple[str, ...] = ()  # gitignore-style patterns
     extend_exclude: tuple[str, ...] = ()
     respect_ignores: bool = True  # False with --no-ignores
+    force_exclude: bool = False  # excludes apply to explicitly named files too (pre-commit passes names)
     config_path: Path | None = None
 
     def ignored_for_path(self, relative_path: str) -> frozenset[str]:

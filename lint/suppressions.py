@@ -42,7 +42,7 @@ def parse_comment(text: str, line: int, column: int, own_line: bool) -> Directiv
     match = _DIRECTIVE.search(text)
     if match is None:
         return None
-    codes = tuple(code.strip() for code in (match.group("codes") or "").split(",") if code.strip())
+    codes = tuple(code.strip().upper() for code in (match.group("codes") or "").split(",") if code.strip())
     return Directive(
         line=line,
         column=column,

@@ -46,8 +46,8 @@ def project(tmp_path, monkeypatch):
     return write
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(main, list(args))
+def invoke(*args: str, **kwargs):
+    return CliRunner(**kwargs).invoke(main, list(args), prog_name="intlint")
 
 
 def test_version_and_help():
@@ -154,11 +154,11 @@ def test_rules_and_rule(project):
     assert missing.exit_code == 2 and "no rule IL999" in missing.output
 
 
-def test_missing_path_is_a_notice_not_a_crash(project):
+def test_missing_path_is_a_one_line_usage_error(project):
     project({"push.py": GOOD})
     result = invoke("check", "push.py", "nowhere")
-    assert result.exit_code == 0
-    assert "nowhere" in result.output
+    assert result.exit_code == 2
+    assert result.output == "intlint: error: path does not exist: nowhere (see `intlint check --help`)\n"
 
 
 def test_module_entry_point_runs_as_a_process(project):
@@ -196,3 +196,75 @@ def test_pathologically_deep_nesting_is_skipped_with_a_notice_and_the_rest_is_li
     assert [(f["path"], f["code"]) for f in report["findings"]] == [("brackets.py", "IL001"), ("push.py", "IL401")]
     assert report["findings"][0]["message"] == "Python syntax error: too many nested parentheses."
     assert report["notices"] == ["skipped chain.py: it is nested too deeply to parse safely"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("check", "--format", "xml"), "intlint: error: Invalid value for '--format': 'xml' is not one of 'terminal', 'json', 'sarif', 'github'. (see `intlint check --help`)"),
+        (("check", "--select", ",,"), "intlint: error: --select needs at least one rule code or prefix (see `intlint check --help`)"),
+        (("check", "--format", "json", "--format", "sarif"), "intlint: error: only one --format can go to stdout; give the others an --output file (see `intlint check --help`)"),
+        (("rule", "IL999"), "intlint: error: no rule IL999; `intlint rules` lists them (see `intlint rule --help`)"),
+        (("frobnicate",), "intlint: error: No such command 'frobnicate'. (see `intlint --help`)"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(project, args, message):
+    project({"push.py": BAD})
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.output == message + "\n"
+
+
+def test_unwritable_output_is_a_one_line_error(project):
+    project({"push.py": BAD, "blocker": "a file, not a directory\n"})
+    result = invoke("check", "--format", "json", "-o", "blocker/report.json")
+    assert result.exit_code == 2
+    assert result.output.startswith("intlint: error: cannot write blocker/report.json: ")
+    assert len(result.output.splitlines()) == 1
+
+
+def test_report_files_follow_the_umask(project):
+    project({"push.py": BAD})
+    previous = os.umask(0o022)
+    try:
+        invoke("check", "--format", "json", "-o", "report.json")
+    finally:
+        os.umask(previous)
+    assert Path("report.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_codes_on_the_command_line_are_case_insensitive(project):
+    project({"push.py": BAD})
+    result = invoke("check", "--select", "il401", "--format", "json")
+    assert [f["code"] for f in json.loads(result.output)["findings"]] == ["IL401"]
+
+
+def test_statistics_never_corrupt_json_on_stdout(project):
+    project({"push.py": BAD})
+    result = invoke("check", "--format", "json", "--statistics")
+    assert json.loads(result.stdout)["findings"][0]["code"] == "IL401"
+    assert "1  IL401  missing-timeout  warning" in result.stderr
+
+
+def test_paths_are_anchored_at_the_config_file_wherever_intlint_runs(project, monkeypatch):
+    root = project(
+        {
+            "repo/pyproject.toml": "[tool.intlint]\nextend-exclude = ['src/gen/']\n[tool.intlint.per-file-ignores]\n'src/legacy/*' = ['IL401']\n",
+            "repo/src/real.py": BAD,
+            "repo/src/gen/client.py": BAD,
+            "repo/src/legacy/old.py": BAD,
+        }
+    )
+    expected = [("src/real.py", "IL401")]
+    for cwd, target in ((root / "repo", "src"), (root / "repo" / "src", "."), (root, "repo/src")):
+        monkeypatch.chdir(cwd)
+        report = json.loads(invoke("check", target, "--format", "json").output)
+        assert [(f["path"], f["code"]) for f in report["findings"]] == expected, cwd
+
+
+def test_force_exclude_applies_excludes_to_named_files(project):
+    project({"intlint.toml": "extend-exclude = ['generated/']\n", "generated/client.py": BAD, "push.py": BAD})
+    named = json.loads(invoke("check", "generated/client.py", "push.py", "--format", "json").output)
+    assert [f["path"] for f in named["findings"]] == ["generated/client.py", "push.py"]
+    forced = json.loads(invoke("check", "generated/client.py", "push.py", "--force-exclude", "--format", "json").output)
+    assert [f["path"] for f in forced["findings"]] == ["push.py"]

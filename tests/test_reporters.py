@@ -195,14 +195,22 @@ def test_terminal_caret_stays_aligned_after_a_tab(root):
 
 
 def test_terminal_omits_the_frame_when_the_source_cannot_be_read(root):
-    (root / "latin1.py").write_bytes(b"name = '\xe9t\xe9'\n")
+    findings = [token_finding(path="gone.py", span=Span(1, 1, 1, 2), hint=None, related=())]
+    out = render("terminal", make_result(root, findings))
+    assert "gone.py:1:1: IL599" in out
+    assert " | " not in out
+
+
+def test_terminal_frames_files_in_their_declared_encoding(root):
+    (root / "declared.py").write_bytes(b"# -*- coding: latin-1 -*-\nname = '\xe9t\xe9'\n")
+    (root / "undeclared.py").write_bytes(b"name = '\xe9t\xe9'\n")
     findings = [
-        token_finding(path="gone.py", span=Span(1, 1, 1, 2), hint=None, related=()),
-        token_finding(path="latin1.py", span=Span(1, 1, 1, 2), hint=None, related=()),
+        token_finding(path="declared.py", span=Span(2, 1, 2, 5), hint=None, related=()),
+        token_finding(path="undeclared.py", span=Span(1, 1, 1, 5), hint=None, related=()),
     ]
     out = render("terminal", make_result(root, findings))
-    assert "gone.py:1:1: IL599" in out and "latin1.py:1:1: IL599" in out
-    assert " | " not in out
+    assert "2 | name = '\u00e9t\u00e9'" in out
+    assert "1 | name = '\ufffdt\ufffd'" in out
 
 
 def test_terminal_prints_user_text_verbatim_without_markup_or_control_codes(root):

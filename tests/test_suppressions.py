@@ -57,9 +57,9 @@ def test_ignore_two_lines_above_does_not_apply():
 
 
 def test_other_codes_do_not_suppress():
-    outcome = lint_snippet("import requests\nrequests.get(url)  # intlint: ignore[IL201]\n")
+    outcome = lint_snippet("import requests\nrequests.get(url)  # intlint: ignore[IL299]\n")
     assert [f.code for f in outcome.findings] == ["IL401", "IL002"]
-    assert outcome.findings[1].message == "`intlint: ignore[IL201]` names no known rule; see `intlint rules` for the codes."
+    assert outcome.findings[1].message == "`intlint: ignore[IL299]` names no known rule; see `intlint rules` for the codes."
 
 
 def test_ignore_file_applies_everywhere():
@@ -104,3 +104,18 @@ def test_per_file_ignores_suppress_by_glob():
     assert [(s.how, s.reason) for s in outcome.suppressed] == [("config", "per-file-ignores")]
     elsewhere = lint_snippet("import requests\nrequests.get(url)\n", path="jobs/sync.py", per_file_ignores=ignores)
     assert codes_and_lines(elsewhere) == [("IL401", 2)]
+
+
+def test_ignore_on_the_closing_line_of_a_multi_line_decorator():
+    code = """\
+    import functools
+    import requests
+
+    @functools.lru_cache(
+        maxsize=requests.get(url).json()["size"],
+    )  # intlint: ignore[IL401] resolved once at import from a local sidecar
+    def limits():
+        return {}
+    """
+    outcome = lint_snippet(code)
+    assert outcome.findings == [] and [s.finding.span.start_line for s in outcome.suppressed] == [5]

@@ -42,24 +42,41 @@ def write_reports(
     color: bool,
     statistics: bool = False,
 ) -> None:
-    """Render each format; the i-th format goes to the i-th output file, the rest to stdout."""
-    for index, format_name in enumerate(formats):
-        target = outputs[index] if index < len(outputs) else None
-        text = render(format_name, result, color=color and target is None and format_name == "terminal")
-        if target is None:
-            sys.stdout.write(text)
-        else:
-            _write_atomically(target, text)
+    """Render each format; the i-th format goes to the i-th output file, the rest to stdout.
+
+    Statistics follow a terminal report on stdout, and go to stderr when stdout carries
+    JSON or SARIF, so machine-readable output stays parseable.
+    """
+    on_stdout = formats[len(outputs) :]
+    for format_name, target in zip(formats, outputs):
+        _write_atomically(target, render(format_name, result, color=False))
+    for format_name in on_stdout:
+        sys.stdout.write(render(format_name, result, color=color and format_name == "terminal"))
     if statistics:
         from lint.reporters.terminal import render_statistics
 
-        sys.stdout.write(render_statistics(result))
+        stream = sys.stdout if all(name == "terminal" for name in on_stdout) else sys.stderr
+        stream.write(render_statistics(result))
     sys.stdout.flush()
+
+
+class OutputError(Exception):
+    """A report cannot be written where the user asked."""
 
 
 def _write_atomically(target: Path, text: str) -> None:
     """A reader (or a crash) never sees a half-written report."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
-        handle.write(text)
-    os.replace(handle.name, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
+            handle.write(text)
+        os.chmod(handle.name, 0o666 & ~_umask())  # temp files are private; a report is not
+        os.replace(handle.name, target)
+    except OSError as error:
+        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

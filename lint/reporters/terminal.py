@@ -6,7 +6,9 @@ source. A file that cannot be read or decoded simply gets no frame.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from io import StringIO
 from pathlib import Path
 
@@ -128,10 +130,16 @@ def _summary(result: RunResult) -> Text:
 
 def _read_lines(path: Path) -> list[str] | None:
     try:
-        # utf-8-sig: a BOM must not shift line 1's columns; universal newlines match the parsers' lines.
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeError, ValueError):  # ValueError: e.g. a NUL byte in the path
+        data = path.read_bytes()
+    except (OSError, ValueError):  # ValueError: e.g. a NUL byte in the path
         return None
+    # The file's own declaration (PEP 263 cookie or BOM) as the parser read it; undecodable bytes show as U+FFFD.
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding, errors="replace")
+    except (SyntaxError, LookupError):
+        text = data.decode("utf-8", errors="replace")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     # The final newline ends the last line; it does not start an empty one.
     return text.removesuffix("\n").split("\n")
 

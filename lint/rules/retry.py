@@ -99,29 +99,36 @@ class MissingTimeout(PythonRule):
         ),
         Example("import httpx\n\nclient = httpx.Client(timeout=None)\n", line=3),
         Example("import urllib.request\n\nurllib.request.urlopen(url)\n", line=3),
+        Example("import requests\n\nrequests.get(url, timeout=None)\n", line=3),
+        Example("from urllib.request import urlopen\n\nurlopen(url, timeout=None)\n", line=3),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.facts.qualified_name(node.func)
+        timeout = keyword(node, "timeout")
+        explicit_none = timeout is not None and is_none(timeout.value)
+        name = f"`{self.facts.source(node.func)}`" if timeout is None or explicit_none else ""
         if qualified in REQUESTS_FUNCTIONS or self._is_session_call(node):
-            if keyword(node, "timeout") is None and not has_double_star(node):
+            if explicit_none:
+                self.report(node, f"{name} passes `timeout=None`, so it waits forever if the endpoint stalls.", hint=TIMEOUT_HINT)
+            elif timeout is None and not has_double_star(node):
                 self.report(
                     node,
-                    f"`{self.facts.source(node.func)}` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker.",
+                    f"{name} has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker.",
                     hint=TIMEOUT_HINT,
                 )
         elif qualified in HTTPX_FUNCTIONS or self._is_httpx_client_call(node):
-            if is_none(getattr(keyword(node, "timeout"), "value", None)):
+            if explicit_none:
                 self.report(
                     node,
-                    f"`{self.facts.source(node.func)}` passes `timeout=None`, which turns off httpx's 5-second default: a stalled endpoint hangs this call.",
+                    f"{name} passes `timeout=None`, which turns off httpx's 5-second default: a stalled endpoint hangs this call.",
                     hint="pass `timeout=httpx.Timeout(30, connect=5)` instead of None",
                 )
         elif qualified == URLOPEN:
-            if keyword(node, "timeout") is None and len(positional(node)) <= URLOPEN_TIMEOUT_POSITION:
+            if explicit_none or (timeout is None and len(positional(node)) <= URLOPEN_TIMEOUT_POSITION and not has_double_star(node)):
                 self.report(
                     node,
-                    f"`{self.facts.source(node.func)}` has no timeout: it waits on the global socket default, which is forever unless changed.",
+                    f"{name} has no timeout: it waits on the global socket default, which is forever unless changed.",
                     hint="pass `timeout=30`",
                 )
 

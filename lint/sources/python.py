@@ -167,12 +167,14 @@ def _statement_lines(positions: Mapping, statement: cst.CSTNode | None) -> tuple
     if statement is None:
         return None
     where = positions[statement]
+    decorators = getattr(statement, "decorators", ())
+    start = positions[decorators[0]].start.line if decorators else where.start.line
     block = getattr(statement, "body", None)  # `match` has cases instead of a body
     if isinstance(statement, cst.BaseCompoundStatement) and isinstance(block, cst.IndentedBlock):
         body = block.body
         end = positions[body[0]].start.line - 1 if body else where.start.line
-        return where.start.line, max(where.start.line, end)
-    return where.start.line, where.end.line
+        return start, max(where.start.line, end)
+    return start, where.end.line
 
 
 class _FactsVisitor:
