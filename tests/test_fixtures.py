@@ -15,10 +15,11 @@ def findings_in(name: str) -> list[tuple[str, int, int, str]]:
     return [(f.code, f.span.start_line, f.span.start_column, f.message) for f in outcome.findings]
 
 
-def test_order_push_job_misses_three_timeouts():
+def test_order_push_job_misses_three_timeouts_and_creates_instead_of_upserting():
     assert findings_in("order_push_job.py") == [
         ("IL401", 21, 16, "`requests.post` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
         ("IL401", 34, 12, "`erp.get` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
+        ("IL101", 46, 20, "`self.http.post` POSTs to `sobjects/Order__c/`, which inserts a new Order__c on every call, so a retry or re-run duplicates it; upsert on an External ID instead: PATCH `sobjects/Order__c/External_Id__c/<value>`."),
         ("IL401", 46, 20, "`self.http.post` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
     ]
 

@@ -17,7 +17,9 @@ from lint.rules.base import Rule
 
 BUILTIN_MODULES = (
     "lint.rules.linter",
+    "lint.rules.idempotency",
     "lint.rules.retry",
+    "lint.rules.bulk",
 )
 ENTRY_POINT_GROUP = "intlint.rules"
 

@@ -1,0 +1,1615 @@
+"""IL2xx: bulk volume and platform limits.
+
+The rules read calls through the shared Salesforce classifier and loops through
+the shared loop context (`report_in_loop`). What this family adds is local to
+it: the shape of each loop (how many passes, over which source, in chunks of
+what size), the literal values behind names such as `BATCH_SIZE`, and what a
+function does with a query's result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator
+from urllib.parse import unquote_plus
+
+import libcst as cst
+
+from lint.findings import Confidence, Severity
+from lint.rules.base import Example, Option, PythonRule
+from lint.sources.python_calls import keyword, positional
+from lint.sources.python_facts import (
+    BULK2_HANDLER,
+    BULK_HANDLER,
+    CSV_ROWS,
+    DATAFRAME,
+    DATAFRAME_ROWS,
+    FILE,
+    JSON_DOCUMENT,
+    QUERY_RESULT,
+    RECORDS,
+    SALESFORCE,
+    SALESFORCE_MEMBERS,
+    UNBOUNDED_SOURCES,
+    Loop,
+    PythonFacts,
+)
+from lint.sources.python_salesforce import SalesforceCall, salesforce_call
+
+# Platform limits (guide: "up to 200 records at a time", composite "up to 25 requests in a single call").
+RECORDS_PER_REQUEST = 200
+SUBREQUESTS_PER_COMPOSITE = 25
+QUERY_BATCH_MIN, QUERY_BATCH_MAX = 200, 2000
+BULK_V1_BATCH_MAX = 10_000
+SMALL_LOOP = 3  # a loop over at most this many items is not a volume problem
+
+BULK_THRESHOLD = Option(
+    "bulk-threshold",
+    2000,
+    "Record count above which a data set belongs in Bulk API 2.0 (the guide's 2,000): IL205 flags REST writes over larger sets, IL201 names it in its fix.",
+)
+
+
+# -- which Salesforce call a node is -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolved:
+    call: SalesforceCall
+    guessed: bool  # the receiver's type is unknown: matched by its name and shape only
+
+
+SOBJECT_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
+CLIENT_NAME = re.compile(r"(^|_)(sf|sfdc|salesforce)(_|\d|$)", re.IGNORECASE)
+API_OF_OWNER = {SALESFORCE: "sobject", BULK_HANDLER: "bulk", BULK2_HANDLER: "bulk2"}
+# Operations a guessed `sf.<Object>.<op>` / `sf.bulk.<Object>.<op>` may perform (no lookalike-prone names).
+GUESSABLE = {
+    "sobject": frozenset({"create", "update", "upsert", "delete", "get", "get_by_custom_id"}),
+    "bulk": frozenset({"insert", "update", "upsert", "delete", "hard_delete", "query", "query_all"}),
+    "bulk2": frozenset({"insert", "update", "upsert", "delete", "hard_delete", "query", "query_all"}),
+}
+
+
+def resolve_call(facts: PythonFacts, values: Values, node: cst.Call) -> Resolved | None:
+    """The Salesforce operation of `node`: resolved through the shared facts, else guessed with care."""
+    found = salesforce_call(facts, node)
+    if found is not None:
+        return Resolved(found, guessed=False)
+    return _dynamic_object_call(facts, values, node) or _guessed_call(facts, node)
+
+
+def _dynamic_object_call(facts: PythonFacts, values: Values, node: cst.Call) -> Resolved | None:
+    """`getattr(sf, name).upsert(...)`, `sf.bulk.__getattr__(name).insert(...)`, or `proxy.create(...)` with
+    `proxy = getattr(sf, name)`: an SFType (or bulk type) chosen at run time."""
+    func = node.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    owner_and_name = _dynamic_lookup(facts, values.resolve(func.value) or func.value)
+    if owner_and_name is None:
+        return None
+    owner, name = facts.type_of(owner_and_name[0]), facts.string_template(owner_and_name[1])
+    api = API_OF_OWNER.get(owner.qualified) if owner else None
+    if api is None or name in SALESFORCE_MEMBERS:
+        return None
+    sobject = name if name and SOBJECT_NAME.match(name) else None
+    return Resolved(SalesforceCall(api, func.attr.value, sobject), guessed=False)
+
+
+def _dynamic_lookup(facts: PythonFacts, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+    """(owner, name) of `getattr(owner, name)` or `owner.__getattr__(name)`."""
+    if not isinstance(expr, cst.Call):
+        return None
+    args = [arg.value for arg in expr.args]
+    if _is_builtin(facts, expr.func, "getattr") and len(args) >= 2:
+        return args[0], args[1]
+    if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "__getattr__" and len(args) == 1:
+        return expr.func.value, args[0]
+    return None
+
+
+def _guessed_call(facts: PythonFacts, node: cst.Call) -> Resolved | None:
+    """`sf.Contact.create(...)` where `sf` is an unannotated parameter, in a module that uses simple_salesforce."""
+    func = node.func
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)):
+        return None
+    sobject, owner, api = func.value.attr.value, func.value.value, "sobject"
+    if isinstance(owner, cst.Attribute) and owner.attr.value in ("bulk", "bulk2"):
+        api, owner = owner.attr.value, owner.value
+    if func.attr.value not in GUESSABLE[api] or not SOBJECT_NAME.match(sobject) or sobject in SALESFORCE_MEMBERS:
+        return None
+    if not _named_like_client(owner) or facts.type_of(owner) is not None or facts.qualified_name(owner) is not None:
+        return None
+    if not _imports_simple_salesforce(facts):
+        return None
+    return Resolved(SalesforceCall(api, func.attr.value, sobject), guessed=True)
+
+
+def _named_like_client(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        expr = expr.attr  # self.sf, self._salesforce
+    return isinstance(expr, cst.Name) and bool(CLIENT_NAME.search(expr.value))
+
+
+def _imports_simple_salesforce(facts: PythonFacts) -> bool:
+    names = facts.module_scope.names.values()
+    return any((binding.qualified or "").split(".")[0] == "simple_salesforce" for binding in names)
+
+
+def _is_builtin(facts: PythonFacts, func: cst.BaseExpression, name: str) -> bool:
+    """`func` is the builtin `name`, not shadowed by an import or assignment."""
+    return isinstance(func, cst.Name) and func.value == name and facts.lookup(name) is None
+
+
+# -- what a call does ------------------------------------------------------------
+
+QUERY_PATH = re.compile(r"^(query|queryAll)/?($|\?)")
+SOQL_PARAM = re.compile(r"[?&]q=([^&#]*)")
+SOQL_FROM = re.compile(r"\bFROM\s+(\{\}|\w+)", re.IGNORECASE)
+OFFSET = re.compile(r"\bOFFSET\b", re.IGNORECASE)
+FORMAT_SOQL = frozenset({"simple_salesforce.format_soql", "simple_salesforce.format.format_soql"})
+REST_OBJECT_PATH = re.compile(r"^(?P<composite>composite/)?sobjects/(?P<sobject>[A-Za-z]\w*)(/(?P<key>[^?#]+?))?/?$")
+BULK2_FOR_METHOD = {"POST": "insert", "PUT": "upsert", "DELETE": "delete"}
+BULK2_FOR_OPERATION = {"create": "insert"}
+BULK_BATCH_SIZE_POSITION = {"insert": 1, "update": 1, "delete": 1, "hard_delete": 1, "upsert": 2}  # simple_salesforce signatures
+BATCH_SIZE_OPTION = re.compile(r"\bbatchSize\s*=\s*(\d+)")
+SALESFORCE_BULK_CLIENTS = frozenset({"salesforce_bulk.SalesforceBulk", "salesforce_bulk.salesforce_bulk.SalesforceBulk"})
+BULK2_HINT = "use simple_salesforce's Bulk API 2.0: `sf.bulk2.<Object>.insert(records=...)` / `.upsert(..., external_id_field=...)`"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A REST resource that takes many items in one request, and its hard limit."""
+
+    prefix: str
+    payload_key: str
+    limit: int
+    items: str
+
+
+ENDPOINTS = (
+    Endpoint("composite/sobjects", "records", RECORDS_PER_REQUEST, "records"),
+    Endpoint("composite/tree", "records", RECORDS_PER_REQUEST, "records"),
+    Endpoint("composite/batch", "batchRequests", SUBREQUESTS_PER_COMPOSITE, "subrequests"),
+    Endpoint("composite", "compositeRequest", SUBREQUESTS_PER_COMPOSITE, "subrequests"),
+)
+
+
+def is_rest(call: SalesforceCall) -> bool:
+    return call.api in ("restful", "http")
+
+
+def is_record_write(call: SalesforceCall) -> bool:
+    """One record per request: `sf.<Object>.create/update/upsert/delete` or a REST write to `sobjects/<Object>/...`."""
+    if is_rest(call):
+        return call.is_write and (call.rest_path or "").startswith("sobjects/")
+    return call.api == "sobject" and call.is_write
+
+
+def endpoint_of(call: SalesforceCall) -> Endpoint | None:
+    """The collection or composite resource a REST write posts to, if any."""
+    if not (is_rest(call) and call.is_write):
+        return None
+    path = (call.rest_path or "").rstrip("/")
+    for endpoint in ENDPOINTS:
+        if path == endpoint.prefix or (endpoint.items == "records" and path.startswith(endpoint.prefix + "/")):
+            return endpoint
+    return None
+
+
+def is_query(call: SalesforceCall) -> bool:
+    """A SOQL read: `sf.query`, `query_all`, `query_all_iter`, `sf.<Object>.get*`, or a REST GET of `/query`."""
+    if is_rest(call):
+        return call.http_method == "GET" and bool(QUERY_PATH.match(call.rest_path or ""))
+    if call.api == "client":
+        return call.operation in ("query", "query_all", "query_all_iter")
+    return call.api == "sobject" and call.operation in ("get", "get_by_custom_id")
+
+
+def soql_of(facts: PythonFacts, values: Values, node: cst.Call, call: SalesforceCall) -> str | None:
+    """The SOQL a query call sends (unknown parts as `{}`), or None when it cannot be read."""
+    if call.api == "client":
+        arg = keyword(node, "query") or next(iter(positional(node)), None)
+        return soql_text(facts, values, arg.value) if arg else None
+    params = keyword(node, "params")
+    if params is not None and isinstance(params.value, cst.Dict):
+        q = dict_value(facts, params.value, "q")
+        return soql_text(facts, values, q) if q is not None else None
+    for arg in node.args:
+        match = SOQL_PARAM.search(facts.string_template(arg.value) or "")
+        if match:
+            return unquote_plus(match.group(1))
+    return None
+
+
+def soql_text(facts: PythonFacts, values: Values, expr: cst.BaseExpression) -> str | None:
+    """The text of a SOQL expression: a string, a name bound to one, or the template of `format_soql(...)`/`.format(...)`."""
+    expr = values.resolve(expr) or expr
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        if facts.qualified_name(func) in FORMAT_SOQL and expr.args:
+            return facts.string_template(expr.args[0].value)
+        if isinstance(func, cst.Attribute) and func.attr.value == "format":
+            return facts.string_template(func.value)
+        return None
+    return facts.string_template(expr)
+
+
+def _mergeable(soql: str) -> bool:
+    """Whether one query per pass could become one `IN (...)` query: not paging (`OFFSET`), not one per object (`FROM {}`)."""
+    source = SOQL_FROM.search(soql)
+    return not (OFFSET.search(soql) or (source and source.group(1) == "{}"))
+
+
+def bulk2_call(call: SalesforceCall, client: str = "sf") -> str:
+    """The Bulk API 2.0 call that does the same job: `sf.bulk2.Contact.insert`."""
+    if not is_rest(call):
+        return f"{client}.bulk2.{call.sobject or '<Object>'}.{BULK2_FOR_OPERATION.get(call.operation, call.operation)}"
+    path = REST_OBJECT_PATH.match(call.rest_path or "")
+    sobject = path.group("sobject") if path else None
+    return f"{client}.bulk2.{sobject or '<Object>'}.{_rest_operation(call.http_method or '', path)}"
+
+
+def _rest_operation(method: str, path: re.Match | None) -> str:
+    """The Bulk API 2.0 operation of a REST write; PATCH on an external-id path upserts."""
+    if method != "PATCH":
+        return BULK2_FOR_METHOD.get(method, "insert")
+    key = path.group("key") if path else None
+    # `sobjects/Contact/Email__c/{value}` and `composite/sobjects/Contact/Email__c` name an external id field.
+    by_external_id = key is not None and (path.group("composite") is not None or "/" in key)
+    return "upsert" if by_external_id else "update"
+
+
+CLIENT_DEPTH = {"client": 0, "restful": 0, "sobject": 1, "bulk": 2, "bulk2": 2}  # attributes between the call and its client
+
+
+def client_of(facts: PythonFacts, node: cst.Call, call: SalesforceCall) -> str:
+    """The client a fix should name: `self.sf` for `self.sf.Contact.create(...)`; `sf` for raw HTTP calls."""
+    depth = CLIENT_DEPTH.get(call.api)
+    expr = node.func.value if isinstance(node.func, cst.Attribute) and depth is not None else None
+    for _ in range(depth or 0):
+        expr = expr.value if isinstance(expr, cst.Attribute) else None
+    return short(facts.source(expr)) if expr is not None else "sf"
+
+
+def dict_value(facts: PythonFacts, node: cst.Dict, key: str) -> cst.BaseExpression | None:
+    for element in node.elements:
+        if isinstance(element, cst.DictElement) and facts.string_template(element.key) == key:
+            return element.value
+    return None
+
+
+def subscript_key(facts: PythonFacts, node: cst.Subscript) -> str | None:
+    """The string key of `x["records"]`."""
+    index = node.slice[0].slice if len(node.slice) == 1 else None
+    return facts.string_template(index.value) if isinstance(index, cst.Index) else None
+
+
+# -- messages --------------------------------------------------------------------
+
+
+def call_label(facts: PythonFacts, node: cst.Call, call: SalesforceCall) -> str:
+    """"`sf.Contact.create`", or "`session.post` (POST `sobjects/Contact/`)" for REST calls."""
+    label = f"`{short(facts.source(node.func))}`"
+    if is_rest(call):
+        label += f" ({call.http_method} `{call.rest_path}`)"
+    return label
+
+
+def loop_where(loop: Loop, line: int) -> str:
+    """"loop at line 12", "`while` loop at line 12", "`map` at line 12 calls `push`"."""
+    kind = "`map`" if isinstance(loop.node, cst.Call) else "`while` loop" if loop.iterable is None else "loop"
+    where = f"{kind} at line {line}"
+    return f"{where} calls `{loop.via}`" if loop.via else where
+
+
+def repetition(facts: PythonFacts, loop: Loop, line: int) -> str:
+    """How often a node in `loop` runs: "once per item of `rows` (loop at line 12 calls `push`)"."""
+    if loop.iterable is None:
+        return f"on every pass of the {loop_where(loop, line)}"
+    return f"once per item of `{short(facts.source(loop.iterable))}` ({loop_where(loop, line)})"
+
+
+def short(code: str, limit: int = 48) -> str:
+    """Code for a message: one line, and not too long."""
+    text = " ".join(code.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- literal values behind names -------------------------------------------------
+
+
+class Values:
+    """The expression last assigned to each name, so `BATCH_SIZE`, `self.CHUNK` or `OBJECTS` can be read.
+
+    Module constants are read up front (a function may use one defined below it);
+    class constants, `self.x = ...`, locals and parameter defaults as the traversal passes them.
+    """
+
+    MAX_HOPS = 5  # `x = x + 1` must not send resolution round in circles
+
+    def __init__(self) -> None:
+        self.module: dict[str, cst.BaseExpression | None] = {}
+        self.classes: dict[str, dict[str, cst.BaseExpression | None]] = {}
+        self.frames: list[tuple[str, dict[str, cst.BaseExpression | None]]] = []  # ("class"|"function", names)
+
+    def read_module(self, module: cst.Module) -> None:
+        for statement in module.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    for target, value in _assignments(small):
+                        if isinstance(target, cst.Name):
+                            self.module[target.value] = value
+
+    def enter_class(self, name: str) -> None:
+        self.frames.append(("class", self.classes.setdefault(name, {})))
+
+    def enter_function(self, params: cst.Parameters) -> None:
+        # Every parameter shadows outer names; a default is its value unless the caller passes another.
+        names = {param.name.value: param.default for param in (*params.posonly_params, *params.params, *params.kwonly_params)}
+        self.frames.append(("function", names))
+
+    def leave(self) -> None:
+        self.frames.pop()
+
+    def assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            (self.frames[-1][1] if self.frames else self.module)[target.value] = value
+        elif isinstance(target, cst.Attribute) and _is_self(target.value):
+            owner = self._class_frame()
+            if owner is not None:
+                owner[target.attr.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.assign(element.value, None)
+
+    def forget(self, target: cst.BaseExpression) -> None:
+        self.assign(target, None)
+
+    def resolve(self, expr: cst.BaseExpression, hops: int = 0) -> cst.BaseExpression | None:
+        """The expression behind a name or constant attribute; any other expression itself."""
+        while hops < self.MAX_HOPS and isinstance(expr, (cst.Name, cst.Attribute)):
+            found, value = self._lookup(expr)
+            if not found:
+                return expr
+            if value is None:
+                return None
+            expr, hops = value, hops + 1
+        return None if hops >= self.MAX_HOPS else expr
+
+    def integer(self, expr: cst.BaseExpression, hops: int = 0) -> int | None:
+        expr = self.resolve(expr, hops)
+        if isinstance(expr, cst.Integer):
+            return int(expr.evaluated_value)
+        if isinstance(expr, cst.BinaryOperation) and type(expr.operator) in ARITHMETIC and hops < self.MAX_HOPS:
+            left, right = self.integer(expr.left, hops + 1), self.integer(expr.right, hops + 1)
+            if left is not None and right is not None and (right or not isinstance(expr.operator, cst.FloorDivide)):
+                return ARITHMETIC[type(expr.operator)](left, right)
+        return None
+
+    def size(self, expr: cst.BaseExpression) -> int | None:
+        """The number of items of a literal list/tuple/set (or of a literal dict's `.items()`)."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args:
+            if expr.func.attr.value in ("items", "keys", "values"):
+                mapping = self.resolve(expr.func.value)
+                if isinstance(mapping, cst.Dict) and all(isinstance(e, cst.DictElement) for e in mapping.elements):
+                    return len(mapping.elements)
+            return None
+        items = self.resolve(expr)
+        if isinstance(items, (cst.List, cst.Tuple, cst.Set)) and not any(isinstance(e, cst.StarredElement) for e in items.elements):
+            return len(items.elements)
+        return None
+
+    def _lookup(self, expr: cst.Name | cst.Attribute) -> tuple[bool, cst.BaseExpression | None]:
+        if isinstance(expr, cst.Attribute):
+            owner = self._class_frame() if _is_self(expr.value) else None
+            if owner is None and isinstance(expr.value, cst.Name):
+                owner = self.classes.get(expr.value.value)
+            return (expr.attr.value in owner, owner.get(expr.attr.value)) if owner is not None else (False, None)
+        for index, (kind, names) in enumerate(reversed(self.frames)):
+            # Class bodies do not enclose their methods; only the class body itself sees them.
+            if (kind == "function" or index == 0) and expr.value in names:
+                return True, names[expr.value]
+        return expr.value in self.module, self.module.get(expr.value)
+
+    def _class_frame(self) -> dict[str, cst.BaseExpression | None] | None:
+        return next((names for kind, names in reversed(self.frames) if kind == "class"), None)
+
+
+ARITHMETIC: dict[type, Callable[[int, int], int]] = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.FloorDivide: lambda a, b: a // b,
+}
+
+
+def _assignments(small: cst.BaseSmallStatement) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    if isinstance(small, cst.Assign):
+        for target in small.targets:
+            yield target.target, small.value
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        yield small.target, small.value
+
+
+def _is_self(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value in ("self", "cls")
+
+
+# -- the shape of a loop -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoopShape:
+    """What the code says about a loop: how often it runs, over what, in chunks of what size."""
+
+    passes: int | None = None  # times the body runs, when the code fixes it
+    records: int | None = None  # records it walks, when the code fixes it (`range(0, 5000, 200)` walks 5,000)
+    chunk: int | None = None  # records handled per pass when it walks a collection in chunks
+    chunk_code: str = ""  # the code that sets the chunk size
+    source: str | None = None  # an unbounded source it walks, described: "the CSV rows `reader`"
+    retry: bool = False  # a bounded retry loop around a call, not a walk over records
+
+
+SOURCE_NAMES = {
+    QUERY_RESULT: "the query results",
+    RECORDS: "the query results",
+    CSV_ROWS: "the CSV rows",
+    DATAFRAME: "the DataFrame",
+    DATAFRAME_ROWS: "the DataFrame rows",
+    JSON_DOCUMENT: "the JSON document",
+    FILE: "the file",
+}
+WRAPPERS = frozenset({"enumerate", "list", "tuple", "sorted", "reversed", "iter", "zip"})
+PROGRESS_BARS = frozenset({"tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm"})
+CHUNKERS = {  # qualified name -> (position of the collection, position of the size)
+    "more_itertools.chunked": (0, 1),
+    "more_itertools.ichunked": (0, 1),
+    "more_itertools.batched": (0, 1),
+    "itertools.batched": (0, 1),
+    "toolz.partition_all": (1, 0),
+    "toolz.itertoolz.partition_all": (1, 0),
+    "cytoolz.partition_all": (1, 0),
+}
+CHUNKER_NAME = re.compile(r"chunk|batch|partition|grouper", re.IGNORECASE)
+RETRY_NAME = re.compile(r"attempt|retr(y|ies)|tries|tried", re.IGNORECASE)
+
+
+class LoopShapes:
+    """Shapes of the loops of one file, read when each loop is reached (while its names are in scope)."""
+
+    def __init__(self, facts: PythonFacts, values: Values) -> None:
+        self.facts = facts
+        self.values = values
+        self.shapes: dict[cst.CSTNode, LoopShape] = {}
+
+    def of(self, loop: Loop) -> LoopShape:
+        return self.shapes.get(loop.node, LoopShape())
+
+    def add(self, node: cst.CSTNode, iterable: cst.BaseExpression | None) -> None:
+        shape = self._iterable_shape(iterable) if iterable is not None else LoopShape()
+        if isinstance(node, cst.While) or _is_range(self.facts, iterable):
+            shape = replace(shape, retry=_is_retry_loop(node))
+        self.shapes[node] = shape
+
+    def _iterable_shape(self, iterable: cst.BaseExpression) -> LoopShape:
+        items = self._unwrap(iterable)
+        size = self.values.size(items)
+        if size is not None:
+            return LoopShape(passes=size, records=size)
+        if isinstance(items, cst.Call) and _is_builtin(self.facts, items.func, "range"):
+            return self._range_shape(items)
+        if isinstance(items, cst.Call):
+            chunked = self._chunked_shape(items)
+            if chunked is not None:
+                return chunked
+        return LoopShape(source=self.source(items, iterated=True))
+
+    def _unwrap(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        """`enumerate(rows)`, `tqdm(rows)`, `sorted(rows)` walk `rows`."""
+        while isinstance(expr, cst.Call) and expr.args and expr.args[0].star == "":
+            func = expr.func
+            wraps = any(_is_builtin(self.facts, func, name) for name in WRAPPERS) or self.facts.qualified_name(func) in PROGRESS_BARS
+            if not wraps:
+                break
+            expr = expr.args[0].value
+        return expr
+
+    def _range_shape(self, call: cst.Call) -> LoopShape:
+        args = [arg.value for arg in positional(call)]
+        if not 1 <= len(args) <= 3:
+            return LoopShape()
+        if len(args) == 1:
+            start, stop, step = None, args[0], None  # range(stop)
+        else:
+            start, stop, step = args[0], args[1], args[2] if len(args) == 3 else None
+        first = self.values.integer(start) if start is not None else 0
+        last = self.values.integer(stop)
+        stride = self.values.integer(step) if step is not None else 1
+        records = last - first if first is not None and last is not None else None
+        passes = math.ceil(records / stride) if records is not None and stride else None
+        chunk = stride if stride and stride > 1 else None
+        counted = stop.args[0].value if isinstance(stop, cst.Call) and _is_builtin(self.facts, stop.func, "len") and stop.args else None
+        source = self.source(counted) if counted is not None else None
+        return LoopShape(passes, records, chunk, short(self.facts.source(call)) if chunk else "", source)
+
+    def _chunked_shape(self, call: cst.Call) -> LoopShape | None:
+        """`chunked(rows, 200)`, `toolz.partition_all(200, rows)`, a local `batches(rows, 200)`."""
+        args = [arg.value for arg in positional(call)]
+        positions = CHUNKERS.get(self.facts.qualified_name(call.func) or "")
+        if positions is None and len(args) == 2 and CHUNKER_NAME.search(_callee_name(call.func)):
+            positions = (1, 0) if self.values.integer(args[0]) is not None else (0, 1)
+        if positions is None or len(args) <= max(positions):
+            return None
+        collection, size = args[positions[0]], args[positions[1]]
+        return LoopShape(chunk=self.values.integer(size), chunk_code=short(self.facts.source(call)), source=self.source(collection))
+
+    def source(self, expr: cst.BaseExpression, iterated: bool = False) -> str | None:
+        """A description of `expr` if it is a source of unbounded size (query results, CSV, DataFrame, JSON, file)."""
+        kind = self._kind(expr)
+        if kind is None:
+            # `rows = list(csv.DictReader(handle))`: look through the assignment and the copy.
+            copied = self._unwrap(self.values.resolve(expr) or expr)
+            kind = self._kind(copied) if copied is not expr else None
+        # Iterating a DataFrame itself yields its column labels, not its rows.
+        if kind not in UNBOUNDED_SOURCES or (iterated and kind == DATAFRAME):
+            return None
+        return f"{SOURCE_NAMES[kind]} `{short(self.facts.source(expr))}`"
+
+    def _kind(self, expr: cst.BaseExpression) -> str | None:
+        found = self.facts.type_of(expr)
+        return found.qualified if found else self._json_part(expr)
+
+    def _json_part(self, expr: cst.BaseExpression) -> str | None:
+        """`doc["contacts"]` or `doc.get("contacts")` of a loaded JSON document is as unbounded as the document."""
+        if isinstance(expr, cst.Subscript):
+            owner = expr.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
+            owner = expr.func.value
+        else:
+            return None
+        return JSON_DOCUMENT if self.facts.is_type(owner, JSON_DOCUMENT) else None
+
+
+def _callee_name(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
+def _is_range(facts: PythonFacts, iterable: cst.BaseExpression | None) -> bool:
+    return isinstance(iterable, cst.Call) and _is_builtin(facts, iterable.func, "range")
+
+
+def _is_retry_loop(node: cst.CSTNode) -> bool:
+    """`for attempt in range(3)`, `while retries < MAX`, or a loop whose `try` leaves it on success."""
+    header = (node.target, node.iter) if isinstance(node, cst.For) else (getattr(node, "test", None),)
+    named = any(RETRY_NAME.search(name.value) for part in header if part is not None for name in _names_in(part))
+    return named or _leaves_on_success(node)
+
+
+def _names_in(expr: cst.CSTNode) -> Iterator[cst.Name]:
+    if isinstance(expr, cst.Name):
+        yield expr
+    for child in expr.children:
+        yield from _names_in(child)
+
+
+def _leaves_on_success(node: cst.CSTNode) -> bool:
+    body = getattr(node, "body", None)
+    for statement in body.body if isinstance(body, cst.IndentedBlock) else ():
+        if isinstance(statement, cst.Try):
+            blocks = [statement.body, statement.orelse.body if statement.orelse else None]
+            if any(isinstance(block, cst.IndentedBlock) and _ends_in_exit(block) for block in blocks):
+                return True
+    return False
+
+
+def _ends_in_exit(block: cst.IndentedBlock) -> bool:
+    last = block.body[-1] if block.body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Break, cst.Return))
+
+
+class ValueRule(PythonRule, abstract=True):
+    """Base of the rules that read literal values behind names (`BATCH_SIZE`, `soql`)."""
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.values = Values()
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.values.read_module(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.values.enter_class(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.values.leave()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.values.enter_function(node.params)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.values.leave()
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self.values.assign(target.target, node.value)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.values.assign(node.target, node.value)
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        self.values.forget(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.values.forget(node.target)
+
+
+class LoopRule(ValueRule, abstract=True):
+    """Base of the rules that judge loops: it records each loop's shape as the traversal reaches it."""
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.loops = LoopShapes(self.facts, self.values)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.loops.add(node, node.iter)  # before the target is rebound: the iterable is read first
+        super().visit_For(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self.loops.add(node, None)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.loops.add(node, node.iter)
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self.loops.add(node, node.for_in.iter)
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self.loops.add(node, node.for_in.iter)
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self.loops.add(node, node.for_in.iter)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self.loops.add(node, node.for_in.iter)
+
+    def visit_Call_func(self, node: cst.Call) -> None:
+        # `map(f, rows)` is a loop too (the facts treat it as one); an attribute hook leaves visit_Call to the rules.
+        if _is_builtin(self.facts, node.func, "map") and len(node.args) >= 2:
+            self.loops.add(node, node.args[1].value)
+
+
+# -- the rules ---------------------------------------------------------------------
+
+
+class WriteInLoop(LoopRule):
+    """
+    ## What it does
+    Finds per-record Salesforce writes that run once per item of a loop:
+    `sf.<Object>.create/update/upsert/delete`, `sf.restful(...)` with POST,
+    PATCH or DELETE on a `sobjects/<Object>/...` path, and `requests`/`httpx`
+    writes to `/services/data/vNN.N/sobjects/<Object>/...`, inside a `for` or
+    `while` loop, a comprehension, `map(...)`, or a same-module function or
+    method called from a loop body. Loops over a literal of three or fewer
+    items are not flagged.
+
+    ## Why it matters
+    Each call is one HTTP round trip and one API request against the org's
+    daily limit, and each record commits in its own transaction. The
+    integration patterns guide: "Create, Update, Delete—The remote system can
+    create, update, or delete up to 200 records at a time. Multiple calls can
+    be made to process more than a total of 200 records, but each request is
+    limited to 200 records in size." A loop of single-record calls uses 200
+    times the requests it needs, and is slow enough to time out a batch job.
+
+    ## Example
+    ```python
+    from simple_salesforce import Salesforce
+
+    sf = Salesforce(instance_url=URL, session_id=TOKEN)
+
+    def sync(rows):
+        for row in rows:
+            sf.Contact.upsert(f"Email__c/{row['email']}", row)
+    ```
+
+    ## Use instead
+    ```python
+    def sync(rows):
+        # up to 200 records per sObject Collections request
+        for start in range(0, len(rows), 200):
+            sf.restful(
+                "composite/sobjects/Contact/Email__c",
+                method="PATCH",
+                json={"allOrNone": False, "records": rows[start:start + 200]},
+            )
+
+    # above 2,000 records, Bulk API 2.0:
+    sf.bulk2.Contact.upsert(records=rows, external_id_field="Email__c")
+    ```
+    """
+
+    code = "IL201"
+    name = "write-in-loop"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+    options = (BULK_THRESHOLD,)
+    valid = [
+        # A loop over three literal items is not a volume problem.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "for name in ('Gold', 'Silver', 'Bronze'):\n"
+        "    sf.Tier__c.upsert(f'Name__c/{name}', {'Active__c': True})\n",
+        # ... also when the literal sits in a constant.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "QUEUES = ['Support', 'Billing']\n\n"
+        "def ensure_queues():\n"
+        "    for queue in QUEUES:\n"
+        "        sf.Group.create({'Name': queue, 'Type': 'Queue'})\n",
+        # A lookalike: not a Salesforce client.
+        "import stripe\nfor customer in customers:\n    stripe.Customer.create(email=customer.email)\n",
+        "from myapp.crm import Salesforce\nsf = Salesforce()\nfor row in rows:\n    sf.Contact.create(row)\n",
+        # A write outside any loop.
+        "from simple_salesforce import Salesforce\nsf = Salesforce(instance_url=url, session_id=token)\nsf.Contact.create({'LastName': 'Ng'})\n",
+        # A bounded retry loop around one write.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "for attempt in range(3):\n"
+        "    try:\n"
+        "        sf.Case.create(case)\n"
+        "        break\n"
+        "    except ConnectionError:\n"
+        "        time.sleep(2 ** attempt)\n",
+        # Chunks of 200 through sObject Collections, and Bulk API 2.0: the fix.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "for start in range(0, len(rows), 200):\n"
+        "    sf.restful('composite/sobjects', method='POST', json={'records': rows[start:start + 200]})\n"
+        "sf.bulk2.Contact.insert(records=rows)\n",
+        # Reads in a loop are IL202's business, not writes.
+        "import requests\nfor cid in ids:\n    requests.get(f'{base}/services/data/v61.0/sobjects/Contact/{cid}', timeout=10)\n",
+    ]
+    invalid = [
+        Example(
+            "from simple_salesforce import Salesforce\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "for row in rows:\n"
+            "    sf.Contact.create(row)\n",
+            line=4,
+        ),
+        Example(
+            "import simple_salesforce as ss\n"
+            "sf = ss.Salesforce(instance_url=url, session_id=token)\n"
+            "ids = [sf.Lead.update(lead['Id'], {'Status': 'Closed'}) for lead in leads]\n",
+            line=3,
+        ),
+        # One level through a same-module function called from the loop.
+        Example(
+            "import requests\n\n"
+            "def close_case(case_id):\n"
+            "    requests.patch(f'{BASE}/services/data/v61.0/sobjects/Case/{case_id}', json={'Status': 'Closed'}, timeout=10)\n\n"
+            "def close_all(case_ids):\n"
+            "    for case_id in case_ids:\n"
+            "        close_case(case_id)\n",
+            line=4,
+        ),
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "class Loader:\n"
+            "    def __init__(self, sf: Salesforce):\n"
+            "        self.sf = sf\n\n"
+            "    def load(self, accounts):\n"
+            "        while accounts:\n"
+            "            self.sf.restful('sobjects/Account/', method='POST', json=accounts.pop())\n",
+            line=9,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        resolved = resolve_call(self.facts, self.values, node)
+        if resolved is None or not is_record_write(resolved.call):
+            return
+        call, facts = resolved.call, self.facts
+        fix = f"`{bulk2_call(call, client_of(facts, node, call))}`"
+        hint = f"send up to 200 records per sObject Collections request (`composite/sobjects`), or use {fix}"
+
+        def message(loop: Loop, line: int) -> str | None:
+            # The shape counts literal items like `Loop.is_small_literal`, and also named constants and `range(3)`.
+            shape = self.loops.of(loop)
+            if shape.retry or (shape.passes is not None and shape.passes <= SMALL_LOOP):
+                return None
+            return (
+                f"{call_label(facts, node, call)} runs {repetition(facts, loop, line)}; send up to 200 records per call "
+                f"with sObject Collections, or use Bulk API 2.0 ({fix}) above {self.option('bulk-threshold'):,} rows."
+            )
+
+        self.report_in_loop(node, message, hint=hint, confidence=Confidence.LOW if resolved.guessed else None)
+
+
+class QueryInLoop(LoopRule):
+    """
+    ## What it does
+    Finds SOQL reads that run once per item of a loop (the N+1 pattern):
+    `sf.query`, `sf.query_all`, `sf.query_all_iter`, `sf.<Object>.get`,
+    `sf.<Object>.get_by_custom_id`, and REST GETs of `/query`, in a `for`
+    loop, a comprehension, `map(...)`, or a same-module function called from
+    one. Not flagged: loops over a fixed literal collection (one query per
+    object type in a constant list), `while` loops and queries with `OFFSET`
+    (paging, polling), bounded retry loops, and queries whose `FROM` object is
+    the loop variable (they cannot be merged into one).
+
+    ## Why it matters
+    Every pass is a round trip and an API request; 10,000 rows make 10,000
+    queries, which exhausts the org's daily API allocation and makes the job
+    as slow as the network. The integration patterns guide recommends
+    "bulkified" synchronous calls for anything below the Bulk API 2.0 volume:
+    one query for all the keys, not one per key.
+
+    ## Example
+    ```python
+    for order in orders:
+        account = sf.query(
+            format_soql("SELECT Id FROM Account WHERE ERP_Id__c = {}", order["customer"])
+        )
+    ```
+
+    ## Use instead
+    ```python
+    keys = {order["customer"] for order in orders}
+    soql = format_soql("SELECT Id, ERP_Id__c FROM Account WHERE ERP_Id__c IN {}", list(keys))
+    accounts = {row["ERP_Id__c"]: row["Id"] for row in sf.query_all_iter(soql)}
+    for order in orders:
+        account_id = accounts.get(order["customer"])
+    ```
+    """
+
+    code = "IL202"
+    name = "query-in-loop"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+    valid = [
+        # One query per object of a constant list is not per record.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "OBJECTS = ['Account', 'Contact', 'Lead', 'Opportunity']\n"
+        "for name in OBJECTS:\n"
+        "    sf.query_all(f'SELECT COUNT() FROM {name}')\n",
+        # Keyset paging in a while loop.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "last = ''\n"
+        "while True:\n"
+        "    page = sf.query(f\"SELECT Id FROM Contact WHERE Id > '{last}' ORDER BY Id LIMIT 2000\")['records']\n"
+        "    if not page:\n"
+        "        break\n"
+        "    last = page[-1]['Id']\n",
+        # query_more in a loop is pagination, and a dict .get is not an SFType.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "result = sf.query('SELECT Id FROM Contact')\n"
+        "while not result['done']:\n"
+        "    result = sf.query_more(result['nextRecordsUrl'], identifier_is_url=True)\n"
+        "for row in rows:\n"
+        "    cache.get(row['Id'])\n",
+        # The fix: one query before the loop.
+        "from simple_salesforce import Salesforce, format_soql\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "found = sf.query_all(format_soql('SELECT Id, Email FROM Contact WHERE Email IN {}', emails))\n"
+        "by_email = {r['Email']: r for r in found['records']}\n"
+        "for email in emails:\n"
+        "    by_email.get(email)\n",
+        # Describing every object: the loop variable is the FROM object.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "for sobject in sf.describe()['sobjects']:\n"
+        "    sf.query_all(f\"SELECT COUNT() FROM {sobject['name']}\")\n",
+    ]
+    invalid = [
+        Example(
+            "from simple_salesforce import Salesforce, format_soql\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "for order in orders:\n"
+            "    sf.query(format_soql('SELECT Id FROM Account WHERE ERP_Id__c = {}', order['customer']))\n",
+            line=4,
+        ),
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def enrich(sf: Salesforce, contact_ids):\n"
+            "    return [sf.Contact.get(cid) for cid in contact_ids]\n",
+            line=4,
+        ),
+        Example(
+            "import httpx\n\n"
+            "def owner_of(client: httpx.Client, case):\n"
+            "    q = f\"SELECT OwnerId FROM Case WHERE CaseNumber = '{case}'\"\n"
+            "    return client.get(f'{BASE}/services/data/v61.0/query', params={'q': q})\n\n"
+            "def owners(client, cases):\n"
+            "    return list(map(lambda case: owner_of(client, case), cases))\n",
+            line=5,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        resolved = resolve_call(self.facts, self.values, node)
+        if resolved is None or not is_query(resolved.call):
+            return
+        call, facts = resolved.call, self.facts
+        if not _mergeable(soql_of(facts, self.values, node, call) or ""):
+            return
+        fix = "query once before the loop with `WHERE <key> IN {}` built by `format_soql(...)`, then look the records up in a dict"
+
+        def message(loop: Loop, line: int) -> str | None:
+            shape = self.loops.of(loop)
+            if loop.iterable is None or shape.retry or shape.passes is not None:
+                return None
+            return f"{call_label(facts, node, call)} runs {repetition(facts, loop, line)}, one query per record (N+1); {fix}."
+
+        self.report_in_loop(node, message, hint=fix, confidence=Confidence.LOW if resolved.guessed else None)
+
+
+# -- IL203: what a function does with a query's result ---------------------------
+
+LIMIT = re.compile(r"\bLIMIT\s+(\d+|\{\})", re.IGNORECASE)
+SELECT_LIST = re.compile(r"^\s*SELECT\s+(.*?)\s+FROM\s", re.IGNORECASE | re.DOTALL)
+AGGREGATE = re.compile(r"\b(COUNT|COUNT_DISTINCT|SUM|AVG|MIN|MAX)\s*\(", re.IGNORECASE)
+GROUP_BY = re.compile(r"\bGROUP\s+BY\b", re.IGNORECASE)
+ONE_RECORD = re.compile(r"\bWHERE\s+Id\s*=", re.IGNORECASE)
+OR = re.compile(r"\bOR\b", re.IGNORECASE)
+PAGING_NAMES = frozenset({"query_more", "nextRecordsUrl"})
+
+
+def fits_one_batch(soql: str) -> bool:
+    """A query that cannot return more than one batch: `LIMIT n` (n <= 2,000), aggregates, or one record by Id."""
+    outer = soql[soql.rfind(")") + 1 :]  # a sub-query's LIMIT says nothing about the outer query
+    limit = LIMIT.search(outer)
+    if limit:
+        return limit.group(1) == "{}" or int(limit.group(1)) <= QUERY_BATCH_MAX
+    select = SELECT_LIST.match(soql)
+    if (select and AGGREGATE.search(select.group(1))) or GROUP_BY.search(soql):
+        return True  # aggregate results come in one batch; queryMore does not apply to them
+    return bool(ONE_RECORD.search(soql)) and not OR.search(soql)
+
+
+class ResultUse(cst.CSTVisitor):
+    """Follows one query's result through a function: `result = sf.query(...)`, `resp.json()`, `result["records"]`."""
+
+    def __init__(self, facts: PythonFacts, query: cst.Call) -> None:
+        self.facts = facts
+        self.query = query
+        self.names: set[str] = set()
+        self.records: cst.CSTNode | None = None  # the first read of its records
+        self.handed_off = False  # given to a same-module function, which may page through it
+
+    def holds_result(self, expr: cst.BaseExpression) -> bool:
+        if expr is self.query:
+            return True
+        if isinstance(expr, cst.Await):
+            return self.holds_result(expr.expression)
+        if isinstance(expr, cst.Name):
+            return expr.value in self.names
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "json":
+            return self.holds_result(expr.func.value)  # the JSON body of a REST response
+        return False
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        if self.holds_result(node.value):
+            self.names.update(target.target.value for target in node.targets if isinstance(target.target, cst.Name))
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None and self.holds_result(node.value) and isinstance(node.target, cst.Name):
+            self.names.add(node.target.value)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if self.records is None and subscript_key(self.facts, node) == "records" and self.holds_result(node.value):
+            self.records = node
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args and self.holds_result(func.value):
+            if self.records is None and self.facts.string_template(node.args[0].value) == "records":
+                self.records = node
+        elif any(self.holds_result(arg.value) for arg in node.args) and self._is_local_function(func):
+            self.handed_off = True
+
+    def _is_local_function(self, func: cst.BaseExpression) -> bool:
+        if isinstance(func, cst.Attribute):
+            return _is_self(func.value)
+        return isinstance(func, cst.Name) and func.value in self.facts.module_functions
+
+
+class PageFollowing(cst.CSTVisitor):
+    """Whether code reads `done` or `nextRecordsUrl`, or calls `query_more`."""
+
+    def __init__(self, facts: PythonFacts) -> None:
+        self.facts = facts
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found = self.found or node.value in PAGING_NAMES
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self.found = self.found or self.facts.string_template(node) in PAGING_NAMES
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self.found = self.found or subscript_key(self.facts, node) == "done"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
+            self.found = self.found or self.facts.string_template(node.args[0].value) == "done"
+
+
+class QueryWithoutPagination(ValueRule):
+    """
+    ## What it does
+    Finds `sf.query(...)` calls and REST GETs of `/query` whose `records` are
+    used while nothing in the same function reads `done` or `nextRecordsUrl`
+    or calls `query_more`. Not flagged: SOQL with `LIMIT n` (n ≤ 2,000),
+    `COUNT()` and other aggregate queries, a query for one record by `Id`,
+    `query_all`/`query_all_iter` (they page for you), and results handed to a
+    same-module function (which may page through them).
+
+    ## Why it matters
+    A query returns one batch; the rest wait behind `nextRecordsUrl`. The
+    integration patterns guide: "The maximum number of rows returned is 2,000
+    ... Where the number of rows to be returned exceeds the batch size, use the
+    queryMore() API call to iterate through multiple batches." Code that reads
+    only `records` works in a sandbox and silently drops rows in production.
+
+    ## Example
+    ```python
+    def open_cases(sf):
+        result = sf.query("SELECT Id, Subject FROM Case WHERE IsClosed = false")
+        return result["records"]
+    ```
+
+    ## Use instead
+    ```python
+    def open_cases(sf):
+        return list(sf.query_all_iter("SELECT Id, Subject FROM Case WHERE IsClosed = false"))
+    ```
+    """
+
+    code = "IL203"
+    name = "query-without-pagination"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+    valid = [
+        # LIMIT within one batch, COUNT() and aggregates.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "latest = sf.query('SELECT Id FROM Case ORDER BY CreatedDate DESC LIMIT 200')['records']\n"
+        "total = sf.query('SELECT COUNT() FROM Contact')['totalSize']\n"
+        "by_stage = sf.query('SELECT StageName, SUM(Amount) total FROM Opportunity GROUP BY StageName')['records']\n"
+        "only = sf.query(f\"SELECT Name FROM Account WHERE Id = '{account_id}'\")['records']\n",
+        # Pages followed with query_more until done.
+        "from simple_salesforce import Salesforce\n\n"
+        "def contacts(sf: Salesforce):\n"
+        "    result = sf.query('SELECT Id FROM Contact')\n"
+        "    rows = result['records']\n"
+        "    while not result['done']:\n"
+        "        result = sf.query_more(result['nextRecordsUrl'], identifier_is_url=True)\n"
+        "        rows += result['records']\n"
+        "    return rows\n",
+        # REST: nextRecordsUrl followed.
+        "import requests\n\n"
+        "def accounts(http: requests.Session, base):\n"
+        "    page = http.get(f'{base}/services/data/v61.0/query', params={'q': 'SELECT Id FROM Account'}, timeout=30).json()\n"
+        "    rows = page['records']\n"
+        "    while page.get('nextRecordsUrl'):\n"
+        "        page = http.get(base + page['nextRecordsUrl'], timeout=30).json()\n"
+        "        rows += page['records']\n"
+        "    return rows\n",
+        # query_all pages for you; a result returned unread is the caller's business.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "rows = sf.query_all('SELECT Id FROM Lead')['records']\n\n"
+        "def raw(soql):\n"
+        "    return sf.query(soql)\n",
+        # A lookalike: SQLAlchemy's query() is not a Salesforce query.
+        "rows = session.query(Contact).all()\nrecords = {'records': rows}['records']\n",
+    ]
+    invalid = [
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def open_cases(sf: Salesforce):\n"
+            "    result = sf.query('SELECT Id, Subject FROM Case WHERE IsClosed = false')\n"
+            "    return result['records']\n",
+            line=4,
+        ),
+        Example(
+            "import requests\n\n"
+            "def leads(token):\n"
+            "    url = 'https://acme.my.salesforce.com/services/data/v61.0/query?q=SELECT+Id+FROM+Lead'\n"
+            "    response = requests.get(url, headers={'Authorization': f'Bearer {token}'}, timeout=30)\n"
+            "    return [row['Id'] for row in response.json()['records']]\n",
+            line=5,
+        ),
+        Example(
+            "import simple_salesforce as ss\n"
+            "sf = ss.Salesforce(instance_url=url, session_id=token)\n"
+            "for row in sf.restful('query', params={'q': 'SELECT Id FROM Account LIMIT 5000'})['records']:\n"
+            "    print(row['Id'])\n",
+            line=3,
+        ),
+    ]
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.scopes: list[cst.CSTNode] = []  # the function (or module) around the current node
+        self.paging: dict[cst.CSTNode, bool] = {}
+
+    def visit_Module(self, node: cst.Module) -> None:
+        super().visit_Module(node)
+        self.scopes.append(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        self.scopes.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().leave_FunctionDef(node)
+        self.scopes.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        resolved = resolve_call(self.facts, self.values, node)
+        call = resolved.call if resolved else None
+        if call is None or not is_query(call) or not (is_rest(call) or call.operation == "query"):
+            return
+        soql = soql_of(self.facts, self.values, node, call)
+        if soql is not None and fits_one_batch(soql):
+            return
+        scope = self.scopes[-1]
+        use = ResultUse(self.facts, node)
+        scope.visit(use)
+        if use.records is None or use.handed_off or self._follows_pages(scope):
+            return
+        if is_rest(call):
+            fix = "follow `nextRecordsUrl` until `done` is true"
+        else:
+            fix = f"use `{client_of(self.facts, node, call)}.query_all_iter(...)`, which follows `nextRecordsUrl` for you"
+        read = " ".join(self.facts.source(use.records).split())
+        read = f"`{read}` is read" if len(read) <= 40 else "its `records` are read"
+        self.report(
+            node,
+            f"{call_label(self.facts, node, call)} returns one batch of at most 2,000 records, and {read} "
+            f"without checking `done` or following `nextRecordsUrl`; records past the first batch are silently dropped, so {fix}.",
+            hint=fix,
+            confidence=None if soql is not None else Confidence.MEDIUM,
+        )
+
+    def _follows_pages(self, scope: cst.CSTNode) -> bool:
+        if scope not in self.paging:
+            finder = PageFollowing(self.facts)
+            scope.visit(finder)
+            self.paging[scope] = finder.found
+        return self.paging[scope]
+
+
+def _over(endpoint: Endpoint) -> str:
+    return f"`{endpoint.prefix}` takes at most {endpoint.limit} {endpoint.items}, so Salesforce rejects the whole request"
+
+
+class BatchOverLimit(LoopRule):
+    """
+    ## What it does
+    Finds request batches above a hard platform limit: more than 200 records
+    in one sObject Collections (`composite/sobjects`) or `composite/tree`
+    request (a literal list, a slice `rows[i:i + K]`, a chunk constant, a
+    `range(0, n, K)` step or chunking helper), more than 25 subrequests in one
+    `composite` or `composite/batch` request, a query `batchSize` (in the
+    `Sforce-Query-Options` header) outside 200–2,000, and a Bulk API 1.0
+    `batch_size` above 10,000.
+
+    ## Why it matters
+    These are limits, not advice: the integration patterns guide says each
+    create, update or delete request "is limited to 200 records in size", and a
+    composite request can "Send up to 25 requests in a single call". Above
+    them Salesforce rejects the whole request, so every full chunk fails while
+    small test runs pass. simple_salesforce silently lowers a Bulk API 1.0
+    `batch_size` above 10,000 to 10,000, so the code does not do what it says.
+
+    ## Example
+    ```python
+    BATCH_SIZE = 500
+
+    for start in range(0, len(rows), BATCH_SIZE):
+        sf.restful(
+            "composite/sobjects",
+            method="POST",
+            json={"allOrNone": False, "records": rows[start:start + BATCH_SIZE]},
+        )
+    ```
+
+    ## Use instead
+    ```python
+    BATCH_SIZE = 200  # sObject Collections limit
+
+    for start in range(0, len(rows), BATCH_SIZE):
+        sf.restful(
+            "composite/sobjects",
+            method="POST",
+            json={"allOrNone": False, "records": rows[start:start + BATCH_SIZE]},
+        )
+    ```
+    """
+
+    code = "IL204"
+    name = "batch-over-limit"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    valid = [
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "BATCH_SIZE = 200\n"
+        "for start in range(0, len(rows), BATCH_SIZE):\n"
+        "    sf.restful('composite/sobjects', method='POST', json={'records': rows[start:start + BATCH_SIZE]})\n"
+        "sf.bulk.Lead.insert(leads, batch_size=10000)\n",
+        # Query batch size inside 200-2,000, and a 500-row chunk that is not sent to Salesforce.
+        "import requests\n"
+        "HEADERS = {'Sforce-Query-Options': 'batchSize=1000'}\n"
+        "for start in range(0, len(rows), 500):\n"
+        "    requests.post('https://erp.example.com/orders', json=rows[start:start + 500], timeout=30)\n",
+        # Bulk API 2.0 sizes its own batches.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "sf.bulk2.Contact.insert(records=rows, batch_size=50000)\n",
+    ]
+    invalid = [
+        Example(
+            "from simple_salesforce import Salesforce\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "BATCH_SIZE = 500\n"
+            "for start in range(0, len(rows), BATCH_SIZE):\n"
+            "    sf.restful('composite/sobjects', method='POST', json={'records': rows[start:start + BATCH_SIZE]})\n",
+            line=5,
+        ),
+        Example(
+            "import requests\n\n"
+            "def push(session: requests.Session, base, batch):\n"
+            "    session.post(f'{base}/services/data/v61.0/composite/sobjects', json={'records': batch}, timeout=30)\n\n"
+            "def push_all(session, base, rows):\n"
+            "    for start in range(0, len(rows), 1000):\n"
+            "        push(session, base, rows[start:start + 1000])\n",
+            line=4,
+        ),
+        Example(
+            "from simple_salesforce import Salesforce\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "sf.bulk.Account.upsert(accounts, 'ERP_Id__c', batch_size=50_000)\n",
+            line=3,
+        ),
+        Example(
+            "import requests\n"
+            "requests.get(url, headers={'Sforce-Query-Options': 'batchSize=5000'}, timeout=30)\n",
+            line=2,
+        ),
+        Example(
+            "from simple_salesforce import Salesforce\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "steps = [{'method': 'GET', 'url': f'/services/data/v61.0/sobjects/Account/{i}', 'referenceId': f'a{i}'} for i in ids]\n"
+            "sf.restful('composite', method='POST', json={'compositeRequest': steps[:50]})\n",
+            line=4,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        resolved = resolve_call(self.facts, self.values, node)
+        if resolved is None:
+            return
+        confidence = Confidence.LOW if resolved.guessed else None
+        if resolved.call.api == "bulk":
+            self._check_bulk_batch_size(node, confidence)
+        endpoint = endpoint_of(resolved.call)
+        if endpoint is not None:
+            self._check_request_size(node, resolved.call, endpoint)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        self._check_query_options(self.facts.string_template(node.key), node.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Subscript):
+                self._check_query_options(subscript_key(self.facts, target.target), node.value)
+
+    def _check_bulk_batch_size(self, node: cst.Call, confidence: Confidence | None) -> None:
+        operation = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        index = BULK_BATCH_SIZE_POSITION.get(operation)
+        args = positional(node)
+        arg = keyword(node, "batch_size") or (args[index] if index is not None and len(args) > index else None)
+        size = self.values.integer(arg.value) if arg is not None else None
+        if size is not None and size > BULK_V1_BATCH_MAX:
+            self.report(
+                arg,
+                f"`{short(self.facts.source(node.func))}` asks for `batch_size={size}`, above Bulk API 1.0's "
+                f"{BULK_V1_BATCH_MAX:,} records per batch; simple_salesforce silently lowers it to {BULK_V1_BATCH_MAX:,}, "
+                "so the batches are not the size the code says.",
+                hint="pass `batch_size=10000` or less (or `'auto'`), or move to Bulk API 2.0 (`sf.bulk2`), which sizes batches itself",
+                confidence=confidence,
+            )
+
+    def _check_request_size(self, node: cst.Call, call: SalesforceCall, endpoint: Endpoint) -> None:
+        label = call_label(self.facts, node, call)
+        hint = f"send at most {endpoint.limit} {endpoint.items} per `{endpoint.prefix}` request"
+        sized = self._payload_size(node, endpoint)
+        if sized is not None:
+            count, evidence = sized
+            if count > endpoint.limit:
+                self.report(node, f"{label} sends {count:,} {endpoint.items} in one request ({evidence}); {_over(endpoint)}.", hint=hint)
+            return
+
+        def message(loop: Loop, line: int) -> str | None:
+            shape = self.loops.of(loop)
+            if shape.chunk is None or shape.chunk <= endpoint.limit:
+                return None
+            return f"{label} sends chunks of {shape.chunk:,} {endpoint.items} (`{shape.chunk_code}`, {loop_where(loop, line)}); {_over(endpoint)}."
+
+        # The payload is not readable here: judge by the chunks of the loop that runs the request.
+        self.report_in_loop(node, message, hint=hint, confidence=Confidence.MEDIUM)
+
+    def _payload_size(self, node: cst.Call, endpoint: Endpoint) -> tuple[int, str] | None:
+        """How many items the request body's list holds, and the code that says so."""
+        arg = keyword(node, "json") or keyword(node, "data")
+        body = self.values.resolve(self._undump(arg.value)) if arg is not None else None
+        items = dict_value(self.facts, body, endpoint.payload_key) if isinstance(body, cst.Dict) else None
+        if items is None:
+            return None
+        size = self.values.size(items)
+        if size is not None:
+            return size, f"a literal list of {size}"
+        part = self.values.resolve(items)
+        length = self._slice_length(part) if isinstance(part, cst.Subscript) else None
+        return (length, f"`{short(self.facts.source(part))}`") if length is not None else None
+
+    def _undump(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        """`json.dumps(body)` sends `body`."""
+        if isinstance(expr, cst.Call) and self.facts.qualified_name(expr.func) == "json.dumps" and expr.args:
+            return expr.args[0].value
+        return expr
+
+    def _slice_length(self, node: cst.Subscript) -> int | None:
+        """K for `rows[:K]`, `rows[i:i + K]` and `rows[a:b]` with known bounds."""
+        part = node.slice[0].slice if len(node.slice) == 1 else None
+        if not isinstance(part, cst.Slice) or part.upper is None:
+            return None
+        if part.lower is None:
+            return self.values.integer(part.upper)
+        upper = part.upper
+        if isinstance(upper, cst.BinaryOperation) and isinstance(upper.operator, cst.Add):
+            for start, length in ((upper.left, upper.right), (upper.right, upper.left)):
+                if start.deep_equals(part.lower):
+                    return self.values.integer(length)
+        low, high = self.values.integer(part.lower), self.values.integer(upper)
+        return high - low if low is not None and high is not None else None
+
+    def _check_query_options(self, key: str | None, value: cst.BaseExpression) -> None:
+        if (key or "").lower() != "sforce-query-options":
+            return
+        match = BATCH_SIZE_OPTION.search(self.facts.string_template(value) or "")
+        size = int(match.group(1)) if match else None
+        if size is not None and not QUERY_BATCH_MIN <= size <= QUERY_BATCH_MAX:
+            self.report(
+                value,
+                f"`batchSize={size}` in the `Sforce-Query-Options` header is outside the {QUERY_BATCH_MIN}–{QUERY_BATCH_MAX:,} "
+                "the query API accepts; pick a batch size from 200 to 2,000.",
+                hint="use `batchSize=2000` (the largest batch the query API returns)",
+            )
+
+
+class RestForBulkVolume(LoopRule):
+    """
+    ## What it does
+    Finds REST writes driven by a source of unbounded size: a loop (or a
+    chunked loop) over `query_all`/`query_all_iter`/bulk query results, a
+    `csv.reader`/`DictReader`, a pandas frame's rows, a JSON load, a file, or a
+    `range` beyond the `bulk-threshold` option (default 2,000), whose body
+    writes per record (`sf.<Object>.create/update/upsert/delete`, REST
+    `sobjects/...`) or per collection (`composite/sobjects`, `composite/tree`,
+    `composite`), directly or through a same-module function it calls.
+
+    ## Why it matters
+    The integration patterns guide: "Any data operation that includes more than
+    2,000 records is a good candidate for Bulk API 2.0 to successfully prepare,
+    execute, and manage an asynchronous workflow that uses the Bulk framework.
+    Jobs with fewer than 2,000 records should involve “bulkified” synchronous
+    calls in REST (for example, Composite) or SOAP." A file or query result has
+    no upper bound: the synchronous path that works for today's 500 rows burns
+    the API allocation and times out on next year's 500,000.
+
+    ## Example
+    ```python
+    with open("contacts.csv") as handle:
+        for row in csv.DictReader(handle):
+            sf.Contact.upsert(f"Email__c/{row['Email']}", row)
+    ```
+
+    ## Use instead
+    ```python
+    sf.bulk2.Contact.upsert("contacts.csv", external_id_field="Email__c")
+    ```
+    """
+
+    code = "IL205"
+    name = "rest-for-bulk-volume"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+    options = (BULK_THRESHOLD,)
+    valid = [
+        # Bulk API 2.0 for the file: the fix.
+        "import csv\nfrom simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "with open('contacts.csv') as handle:\n"
+        "    sf.bulk2.Contact.upsert(records=list(csv.DictReader(handle)), external_id_field='Email__c')\n",
+        # A bounded range and a list of unknown size: no evidence of volume.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "for start in range(0, 1000, 200):\n"
+        "    sf.restful('composite/sobjects', method='POST', json={'records': rows[start:start + 200]})\n"
+        "for order in todays_orders():\n"
+        "    sf.Order__c.upsert(f\"ERP_Id__c/{order['id']}\", order)\n",
+        # Reading an unbounded source is fine; only REST writes over it are flagged.
+        "import csv\nimport requests\n"
+        "for row in csv.DictReader(open('prices.csv')):\n"
+        "    requests.post('https://erp.example.com/prices', json=row, timeout=30)\n",
+        # Iterating a DataFrame itself walks its column labels, not its rows.
+        "import pandas as pd\nfrom simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "frame = pd.read_csv('fields.csv')\n"
+        "for column in frame:\n"
+        "    sf.Field_Audit__c.create({'Name': column})\n",
+    ]
+    invalid = [
+        Example(
+            "import csv\nfrom simple_salesforce import Salesforce\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "with open('contacts.csv') as handle:\n"
+            "    for row in csv.DictReader(handle):\n"
+            "        sf.Contact.upsert(f\"Email__c/{row['Email']}\", row)\n",
+            line=6,
+        ),
+        Example(
+            "from simple_salesforce import Salesforce\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "records = sf.query_all(\"SELECT Id FROM Lead WHERE Status = 'Open'\")['records']\n"
+            "for start in range(0, len(records), 200):\n"
+            "    batch = [{'attributes': {'type': 'Lead'}, 'Id': r['Id'], 'Status': 'Closed'} for r in records[start:start + 200]]\n"
+            "    sf.restful('composite/sobjects', method='PATCH', json={'records': batch})\n",
+            line=6,
+        ),
+        Example(
+            "import pandas as pd\nimport requests\n\n"
+            "def push(row):\n"
+            "    requests.post(f'{BASE}/services/data/v61.0/sobjects/Account/', json=row.to_dict(), timeout=30)\n\n"
+            "def load(path):\n"
+            "    for _, row in pd.read_csv(path).iterrows():\n"
+            "        push(row)\n",
+            line=5,
+        ),
+        Example(
+            "from simple_salesforce import Salesforce\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "for n in range(50_000):\n"
+            "    sf.Test_Record__c.create({'Name': f'load-{n}'})\n",
+            line=4,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        resolved = resolve_call(self.facts, self.values, node)
+        if resolved is None or not (is_record_write(resolved.call) or endpoint_of(resolved.call)):
+            return
+        call, facts = resolved.call, self.facts
+        fix = f"`{bulk2_call(call, client_of(facts, node, call))}`"
+
+        def message(loop: Loop, line: int) -> str | None:
+            volume = self._volume(self.loops.of(loop), loop)
+            if volume is None:
+                return None
+            return (
+                f"{call_label(facts, node, call)} pushes {volume} through the REST API ({loop_where(loop, line)}); "
+                f"a set that can exceed {self.option('bulk-threshold'):,} records belongs in Bulk API 2.0 ({fix}), which loads it in one asynchronous job."
+            )
+
+        self.report_in_loop(node, message, hint=f"load the whole set with {fix}", confidence=Confidence.LOW if resolved.guessed else None)
+
+    def _volume(self, shape: LoopShape, loop: Loop) -> str | None:
+        """What the loop walks, when it can exceed the threshold: "the CSV rows `reader` in chunks of 200"."""
+        chunks = f" in chunks of {shape.chunk:,}" if shape.chunk else ""
+        if shape.source is not None:
+            return shape.source + chunks
+        if shape.records is not None and shape.records > self.option("bulk-threshold") and loop.iterable is not None:
+            return f"{shape.records:,} records (`{short(self.facts.source(loop.iterable))}`){chunks}"
+        return None
+
+
+def _is_salesforce_bulk(module: str) -> bool:
+    return module == "salesforce_bulk" or module.startswith("salesforce_bulk.")
+
+
+class BulkApiV1(ValueRule):
+    """
+    ## What it does
+    Finds Bulk API 1.0 in Python code: simple_salesforce's `sf.bulk.<Object>.*`
+    calls, and the `salesforce_bulk` package (its import and `SalesforceBulk(...)`).
+
+    ## Why it matters
+    With Bulk API 1.0 the client splits the data into batches, chooses their
+    size, polls each batch and stitches the results together. Bulk API 2.0
+    takes the whole data set in one job and does that work on the platform;
+    the integration patterns guide recommends it for "any data operation that
+    includes more than 2,000 records" and describes it as "Salesforce's modern,
+    streamlined API for handling large-scale data operations".
+
+    ## Example
+    ```python
+    sf.bulk.Lead.insert(leads, batch_size=5000)
+    ```
+
+    ## Use instead
+    ```python
+    sf.bulk2.Lead.insert(records=leads)
+    ```
+    """
+
+    code = "IL206"
+    name = "bulk-api-v1"
+    severity = Severity.NOTE
+    confidence = Confidence.HIGH
+    valid = [
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n"
+        "sf.bulk2.Lead.insert(records=leads)\n",
+        # Lookalikes: another object's .bulk, a module merely named like the package.
+        "from myapp import salesforce_bulk_helpers\nstore.bulk.Lead.insert(rows)\n",
+        "from .salesforce_bulk import load\n",
+    ]
+    invalid = [
+        Example(
+            "from simple_salesforce import Salesforce\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "sf.bulk.Lead.insert(leads, batch_size=5000)\n",
+            line=3,
+        ),
+        Example("from salesforce_bulk import SalesforceBulk\n", line=1),
+        Example("import salesforce_bulk as sb\n\nbulk = sb.SalesforceBulk(sessionId=token, host=host)\n", line=3),
+    ]
+
+    def visit_Import(self, node: cst.Import) -> None:
+        if any(_is_salesforce_bulk(self.facts.source(alias.name)) for alias in node.names):
+            self._report_package(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if not node.relative and node.module is not None and _is_salesforce_bulk(self.facts.source(node.module)):
+            self._report_package(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.facts.qualified_name(node.func) in SALESFORCE_BULK_CLIENTS:
+            self.report(
+                node,
+                f"`{short(self.facts.source(node.func))}(...)` opens a Bulk API 1.0 connection; new code should use "
+                "Bulk API 2.0 (`sf.bulk2.<Object>` in simple_salesforce), which splits and tracks the batches itself.",
+                hint=BULK2_HINT,
+            )
+            return
+        resolved = resolve_call(self.facts, self.values, node)
+        if resolved is not None and resolved.call.api == "bulk":
+            fix = bulk2_call(resolved.call, client_of(self.facts, node, resolved.call))
+            self.report(
+                node,
+                f"`{short(self.facts.source(node.func))}` uses Bulk API 1.0; Bulk API 2.0 (`{fix}`) takes the whole data set "
+                "in one job and splits and tracks the batches itself.",
+                hint=f"use `{fix}`",
+                confidence=Confidence.LOW if resolved.guessed else None,
+            )
+
+    def _report_package(self, node: cst.Import | cst.ImportFrom) -> None:
+        self.report(
+            node,
+            "`salesforce_bulk` is a Bulk API 1.0 client; new code should use Bulk API 2.0 "
+            "(`sf.bulk2.<Object>` in simple_salesforce), which splits and tracks the batches itself.",
+            hint=BULK2_HINT,
+        )
