@@ -9,6 +9,7 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import PythonRule
 from lint.sources.python import lint_file
+from lint.sources.python_loops import loop_shape
 
 
 class TypeProbe(PythonRule):
@@ -340,3 +341,332 @@ def test_unbounded_data_sources_are_typed():
     assert facts['sf.query_all_iter("SELECT Id FROM Lead").close'][1] == "simple_salesforce.Records"
     assert facts['sf.bulk.Lead.query("SELECT Id FROM Lead").pop'][1] == "simple_salesforce.Records"
     assert facts['open("x.txt").readlines().pop'][1] == "io.file"
+
+
+# -- values behind names -------------------------------------------------------------
+
+
+class ValueProbe(PythonRule):
+    """
+    ## What it does
+    Test probe: reports what the facts know about the value of every `show(...)` argument.
+
+    ## Why it matters
+    It lets the tests read `value_of`, `integer_value` and `collection_size` at each point of the real traversal.
+
+    ## Example
+    ```python
+    show(BATCH_SIZE)
+    ```
+
+    ## Use instead
+    ```python
+    pass
+    ```
+    """
+
+    code = "IL996"
+    name = "value-probe"
+    severity = Severity.NOTE
+    confidence = Confidence.HIGH
+    valid = ["pass\n"]
+    invalid = ["show(x)\n"]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "show":
+            expr = node.args[0].value
+            value = self.facts.value_of(expr)
+            shown = self.facts.source(value) if value is not None else "?"
+            self.report(node, f"{shown}|{self.facts.integer_value(expr)}|{self.facts.collection_size(expr)}")
+
+
+def values(code: str) -> list[tuple[int, str]]:
+    """(line, "value|integer|size") for every `show(...)` call."""
+    result = lint_file("probe.py", textwrap.dedent(code).encode(), [ValueProbe], {})
+    return sorted((f.span.start_line, f.message) for f in result.findings)
+
+
+def test_values_of_constants_class_attributes_and_parameter_defaults():
+    found = values(
+        """\
+        BATCH = 200
+        DOUBLE = BATCH * 2 + 1
+        OBJECTS = ["Account", "Contact", "Lead"]
+        TIERS = {"gold": 1, "silver": 2}
+
+        class Loader:
+            CHUNK = 250
+
+            def run(self, rows, size=50, *, limit):
+                show(BATCH)
+                show(DOUBLE)
+                show(self.CHUNK)
+                show(Loader.CHUNK)
+                show(self.page)
+                show(size)
+                show(limit)
+                show(OBJECTS)
+                show(TIERS.items())
+                show(rows)
+                show(LATER)
+                show(settings.BATCH)
+
+            def __init__(self):
+                self.page = PAGE
+
+        PAGE = 100
+        LATER = 7
+        """
+    )
+    assert found == [
+        (10, "200|200|None"),
+        (11, "BATCH * 2 + 1|401|None"),
+        (12, "250|250|None"),
+        (13, "250|250|None"),
+        (14, "100|100|None"),  # assigned in __init__ further down, from a module constant
+        (15, "50|50|None"),  # a parameter's default
+        (16, "?|None|None"),  # a parameter without one
+        (17, '["Account", "Contact", "Lead"]|None|3'),
+        (18, "TIERS.items()|None|2"),
+        (19, "?|None|None"),
+        (20, "7|7|None"),  # module constants are read up front
+        (21, "settings.BATCH|None|None"),  # not bound in this file: itself
+    ]
+
+
+def test_rebinding_forgets_values_and_attributes_known_only_when_assignments_agree():
+    found = values(
+        """\
+        SIZE = 200
+
+        def local(rows):
+            n = 10
+            show(n)
+            n += 1
+            show(n)
+            for SIZE in rows:
+                show(SIZE)
+            a, b = 1, 2
+            show(a)
+
+        class Pager:
+            def __init__(self, size=500):
+                self.size = size
+                self.mode = "fast"
+                self.total = 0
+
+            def slow(self):
+                self.mode = "slow"
+                self.total += 1
+
+            def run(self):
+                show(self.size)
+                show(self.mode)
+                show(self.total)
+        """
+    )
+    assert found == [
+        (5, "10|10|None"),
+        (7, "?|None|None"),
+        (9, "?|None|None"),
+        (11, "?|None|None"),
+        (24, "500|500|None"),  # read where it is assigned: the parameter's default
+        (25, "?|None|None"),  # "fast" and "slow"
+        (26, "?|None|None"),  # augmented elsewhere
+    ]
+
+
+def test_getattr_on_a_client_is_an_sobject_type():
+    facts = probe(
+        """
+        from simple_salesforce import Salesforce
+
+        sf = Salesforce(instance_url=url, session_id=token)
+
+        def load(name, rows):
+            getattr(sf, name).upsert(rows[0])
+            sf.bulk.__getattr__(name).insert(rows)
+            proxy = getattr(sf.bulk2, "Contact")
+            proxy.upsert(rows)
+            getattr(sf, "session").get(url)
+            getattr(sf, "bulk").Lead.insert(rows)
+        """
+    )
+    assert facts["getattr(sf, name).upsert"][1] == "simple_salesforce.SFType"
+    assert facts["sf.bulk.__getattr__(name).insert"][1] == "simple_salesforce.bulk.SFBulkType"
+    assert facts["proxy.upsert"][1] == "simple_salesforce.bulk2.SFBulk2Type"
+    assert facts['getattr(sf, "session").get'][1] == "-"
+    assert facts['getattr(sf, "bulk").Lead.insert'][1] == "simple_salesforce.bulk.SFBulkType"
+
+
+# -- loop shapes and enclosing loops ---------------------------------------------------
+
+
+class ShapeProbe(PythonRule):
+    """
+    ## What it does
+    Test probe: reports the enclosing loops of every `mark()` call and the shape of the innermost.
+
+    ## Why it matters
+    It lets the tests read the shared loop shapes recorded as the traversal enters each loop.
+
+    ## Example
+    ```python
+    for row in rows:
+        mark()
+    ```
+
+    ## Use instead
+    ```python
+    pass
+    ```
+    """
+
+    code = "IL995"
+    name = "shape-probe"
+    severity = Severity.NOTE
+    confidence = Confidence.HIGH
+    valid = ["pass\n"]
+    invalid = ["for row in rows:\n    mark()\n"]
+    needs_loop_shapes = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "mark":
+            loops = self.facts.enclosing_loops()
+            shape = loop_shape(self.facts, loops[-1])
+            chunked_by = self.facts.source(shape.chunked_by) if shape.chunked_by is not None else "-"
+            source = self.facts.source(shape.source) if shape.source is not None else "-"
+            self.report(
+                node,
+                f"{'>'.join(type(loop.node).__name__ for loop in loops)}|passes={shape.passes}|records={shape.records}"
+                f"|chunk={shape.chunk}|by={chunked_by}|source={source}:{shape.source_type}|retry={shape.retry}",
+            )
+
+
+def shapes(code: str) -> list[tuple[int, str]]:
+    result = lint_file("probe.py", textwrap.dedent(code).encode(), [ShapeProbe], {})
+    return sorted((f.span.start_line, f.message) for f in result.findings)
+
+
+def test_loop_shapes_count_passes_chunks_and_unbounded_sources():
+    found = shapes(
+        """\
+        import csv
+        import pandas as pd
+        from more_itertools import chunked
+        from tqdm import tqdm
+
+        CHUNK = 250
+        TIERS = ("Gold", "Silver")
+
+        def run(path, rows):
+            reader = csv.DictReader(open(path))
+            frame = pd.read_csv(path)
+            for start in range(0, 5000, CHUNK):
+                mark()
+            for tier in TIERS:
+                mark()
+            for batch in chunked(reader, 500):
+                mark()
+            for i in range(0, len(rows), 200):
+                mark()
+            for _, row in tqdm(frame.iterrows()):
+                for field in ("a", "b", "c", "d"):
+                    mark()
+            for column in frame:
+                mark()
+            for attempt in range(3):
+                mark()
+            [mark() for line in open(path)]
+            while True:
+                try:
+                    mark()
+                    break
+                except OSError:
+                    pass
+        """
+    )
+    assert found == [
+        (13, "For|passes=20|records=5000|chunk=250|by=range(0, 5000, CHUNK)|source=-:None|retry=False"),
+        (15, "For|passes=2|records=2|chunk=None|by=-|source=-:None|retry=False"),
+        (17, "For|passes=None|records=None|chunk=500|by=chunked(reader, 500)|source=reader:csv.rows|retry=False"),
+        (19, "For|passes=None|records=None|chunk=200|by=range(0, len(rows), 200)|source=-:None|retry=False"),
+        (22, "For>For|passes=4|records=4|chunk=None|by=-|source=-:None|retry=False"),
+        (24, "For|passes=None|records=None|chunk=None|by=-|source=-:None|retry=False"),  # a DataFrame's columns
+        (26, "For|passes=3|records=3|chunk=None|by=-|source=-:None|retry=True"),
+        (27, "ListComp|passes=None|records=None|chunk=None|by=-|source=open(path):io.file|retry=False"),
+        (30, "While|passes=None|records=None|chunk=None|by=-|source=-:None|retry=True"),
+    ]
+
+
+def test_the_loop_header_is_read_before_the_target_is_rebound():
+    found = shapes(
+        """\
+        SIZES = [1, 2, 3, 4, 5]
+        for SIZES in SIZES:
+            mark()
+        """
+    )
+    assert found == [(3, "For|passes=5|records=5|chunk=None|by=-|source=-:None|retry=False")]
+
+
+class SkippingLoopProbe(LoopProbe):
+    """
+    ## What it does
+    Test probe: like the loop probe, but passes over loops of at most three literal items.
+
+    ## Why it matters
+    It exercises `report_in_loop(skip=...)`: the next loop out is judged instead.
+
+    ## Example
+    ```python
+    for row in rows:
+        for part in ("a", "b"):
+            push(part)
+    ```
+
+    ## Use instead
+    ```python
+    push_all(rows)
+    ```
+    """
+
+    code = "IL994"
+    name = "skipping-loop-probe"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "push":
+            self.report_in_loop(
+                node,
+                lambda loop, line: f"{loop.via}|{line}|{type(loop.node).__name__}",
+                skip=lambda loop: loop.is_small_literal(),
+            )
+
+
+def test_skipped_loops_hand_the_judgement_to_the_next_loop_out_or_to_the_callers():
+    result = lint_file(
+        "probe.py",
+        textwrap.dedent(
+            """\
+            def retried(row):
+                for part in ("a", "b"):
+                    api.push(part)
+
+            def main(rows):
+                for part in ("x", "y"):
+                    retried(part)
+                for row in rows:
+                    for part in ("a", "b"):
+                        api.push(part)
+                    retried(row)
+                for part in ("only", "literals"):
+                    api.push(part)
+            """
+        ).encode(),
+        [SkippingLoopProbe],
+        {},
+    )
+    assert sorted((f.span.start_line, f.message) for f in result.findings) == [
+        (3, "retried|8|For"),  # the first call site (line 7) is in a literal loop too: the next one counts
+        (10, "None|8|For"),
+    ]

@@ -9,7 +9,7 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import PythonRule
 from lint.sources.python import lint_file
-from lint.sources.python_salesforce import salesforce_call
+from lint.sources.python_salesforce import likely_salesforce_call, salesforce_call
 
 
 class OperationProbe(PythonRule):
@@ -127,3 +127,136 @@ def test_lookalikes_are_not_salesforce_calls():
         """
     )
     assert found == {}
+
+
+class QueryProbe(PythonRule):
+    """
+    ## What it does
+    Test probe: reports each Salesforce call with its SOQL and how sure the classification is.
+
+    ## Why it matters
+    It lets the tests read `likely_salesforce_call` at each call of the real traversal.
+
+    ## Example
+    ```python
+    sf.query("SELECT Id FROM Contact")
+    ```
+
+    ## Use instead
+    ```python
+    pass
+    ```
+    """
+
+    code = "IL993"
+    name = "query-probe"
+    severity = Severity.NOTE
+    confidence = Confidence.HIGH
+    valid = ["pass\n"]
+    invalid = ["sf.query('SELECT Id FROM Contact')\n"]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        found = likely_salesforce_call(self.facts, node)
+        if found is not None:
+            call, confidence = found
+            self.report(node, f"{call.api}|{call.operation}|{call.sobject}|{call.is_query}|{call.soql}|{confidence.value}")
+
+
+def classified(code: str) -> dict[int, str]:
+    """Line -> "api|operation|sobject|is_query|soql|confidence"."""
+    result = lint_file("probe.py", textwrap.dedent(code).encode(), [QueryProbe], {})
+    return {f.span.start_line: f.message for f in result.findings}
+
+
+def test_calls_carry_the_soql_they_send():
+    found = classified(
+        """\
+        import requests
+        from simple_salesforce import Salesforce, format_soql
+
+        sf = Salesforce(instance_url=url, session_id=token)
+        OPEN = "SELECT Id FROM Case WHERE IsClosed = false"
+
+        def run(http: requests.Session, base, email, n):
+            sf.query(OPEN)
+            sf.query_all(query=format_soql("SELECT Id FROM Contact WHERE Email = {}", email))
+            sf.query_all_iter("SELECT Id FROM Lead LIMIT {}".format(n))
+            sf.restful("query", params={"q": f"SELECT Id FROM Account WHERE Name = '{email}'"})
+            http.get(f"{base}/services/data/v61.0/query/?q=SELECT+Id+FROM+Order", timeout=30)
+            sf.bulk.Contact.query("SELECT Id FROM Contact")
+            sf.bulk2.Contact.query(query="SELECT Id FROM Contact")
+            sf.query_more(next_url, identifier_is_url=True)
+            sf.Contact.get(email)
+            sf.query(build_soql())
+        """
+    )
+    assert found == {
+        8: "client|query|None|True|SELECT Id FROM Case WHERE IsClosed = false|high",
+        9: "client|query_all|None|True|SELECT Id FROM Contact WHERE Email = {}|high",
+        10: "client|query_all_iter|None|True|SELECT Id FROM Lead LIMIT {}|high",
+        11: "restful|restful|None|True|SELECT Id FROM Account WHERE Name = '{}'|high",
+        12: "http|get|None|True|SELECT Id FROM Order|high",
+        13: "bulk|query|Contact|False|SELECT Id FROM Contact|high",
+        14: "bulk2|query|Contact|False|SELECT Id FROM Contact|high",
+        15: "client|query_more|None|False|None|high",
+        16: "sobject|get|Contact|True|None|high",
+        17: "client|query|None|True|None|high",
+    }
+
+
+def test_sobjects_chosen_at_run_time():
+    found = classified(
+        """\
+        from simple_salesforce import Salesforce
+
+        sf = Salesforce(instance_url=url, session_id=token)
+
+        class Loader:
+            def __init__(self, name):
+                self.target = getattr(sf, name)
+                self.contacts = sf.Contact
+
+            def load(self, name, rows):
+                getattr(sf, name).upsert("Ext__c/1", rows[0])
+                getattr(sf, "Order__c").create(rows[0])
+                sf.bulk.__getattr__(name).insert(rows)
+                proxy = getattr(sf, "Lead")
+                proxy.delete(rows[0]["Id"])
+                self.target.update(rows[0]["Id"], rows[0])
+                self.contacts.create(rows[0])
+                getattr(sf, "session").get("https://example.com")
+        """
+    )
+    assert found == {
+        11: "sobject|upsert|None|False|None|high",
+        12: "sobject|create|Order__c|False|None|high",
+        13: "bulk|insert|None|False|None|high",
+        15: "sobject|delete|Lead|False|None|high",
+        16: "sobject|update|None|False|None|high",
+        17: "sobject|create|Contact|False|None|high",
+    }
+
+
+def test_untyped_clients_are_guessed_only_from_strong_evidence():
+    guessed = classified(
+        """\
+        import simple_salesforce
+
+        def push(sf, crm, rows):
+            sf.Case.create(rows[0])
+            sf.bulk.Lead.insert(rows)
+            sf_target.Contact.upsert("Email__c/a@b.c", rows[0])
+            crm.Case.create(rows[0])
+            sf.Case.publish(rows[0])
+            sf.cases.create(rows[0])
+        """
+    )
+    assert guessed == {
+        4: "sobject|create|Case|False|None|low",
+        5: "bulk|insert|Lead|False|None|low",
+        6: "sobject|upsert|Contact|False|None|low",
+    }
+    # No sign of simple_salesforce in the module: no guess at all.
+    assert classified("def push(sf, rows):\n    sf.Case.create(rows[0])\n") == {}
+    # salesforce_call itself never guesses.
+    assert operations("import simple_salesforce\n\ndef push(sf, rows):\n    sf.Case.create(rows[0])\n") == {}

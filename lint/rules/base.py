@@ -17,7 +17,9 @@ from lint.sources import KINDS_BY_NAME
 if TYPE_CHECKING:
     import libcst as cst
 
-    from lint.sources.python import LoopMessage, PythonContext
+    from typing import Callable
+
+    from lint.sources.python import LoopFilter, LoopMessage, PythonContext
 
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
@@ -126,6 +128,8 @@ class PythonRule(Rule, abstract=True):
     source_kind = "py"
     # libcst metadata providers this rule needs; resolved once per file, only when asked for.
     metadata: ClassVar[tuple[type, ...]] = ()
+    # Whether the rule reads `python_loops.loop_shape`: the facts then read each loop's shape once, on entry.
+    needs_loop_shapes: ClassVar[bool] = False
 
     def __init__(self, context: "PythonContext") -> None:
         self.context = context
@@ -175,16 +179,44 @@ class PythonRule(Rule, abstract=True):
         node: "cst.CSTNode",
         message: "LoopMessage",
         *,
+        skip: "LoopFilter | None" = None,
         hint: str | None = None,
         severity: Severity | None = None,
         confidence: Confidence | None = None,
     ) -> None:
         """Report `node` when it runs in a loop, directly or through one same-module call.
 
-        `message(loop, loop_line)` builds the text once the loop is known; returning None
-        drops the finding (e.g. a loop over three literal items).
+        The loop is the innermost enclosing one for which `skip(loop)` is false (all of them
+        when `skip` is None): a write in a retry loop inside a loop over rows is judged by the
+        loop over rows. `message(loop, loop_line)` builds the text once the loop is known;
+        returning None drops the finding.
         """
         self.context.report_in_loop(
+            self,
+            node,
+            message,
+            skip,
+            hint=hint,
+            severity=severity or self.severity,
+            confidence=confidence or self.confidence,
+            related=(),
+        )
+
+    def report_later(
+        self,
+        node: "cst.CSTNode",
+        message: "Callable[[], str | None]",
+        *,
+        hint: str | None = None,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+    ) -> None:
+        """Report `node` once the whole file has been read, if `message()` then returns text.
+
+        For findings that depend on code after the node (does the function follow the
+        query's `nextRecordsUrl` further down?) without walking it again.
+        """
+        self.context.report_later(
             self,
             node,
             message,

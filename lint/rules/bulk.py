@@ -1,19 +1,18 @@
 """IL2xx: bulk volume and platform limits.
 
-The rules read calls through the shared Salesforce classifier and loops through
-the shared loop context (`report_in_loop`). What this family adds is local to
-it: the shape of each loop (how many passes, over which source, in chunks of
-what size), the literal values behind names such as `BATCH_SIZE`, and what a
-function does with a query's result.
+The rules read calls through the shared Salesforce classifier
+(`likely_salesforce_call`, which also reads a query's SOQL), values behind names
+through the facts (`integer_value`, `collection_size`, `value_of`), and loops
+through the shared loop context (`report_in_loop`) and loop shapes
+(`python_loops.loop_shape`). What this family adds is its judgement: which
+calls are per-record writes, which requests exceed a limit, and what a function
+does with a query's result.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, replace
-from typing import Callable, Iterator
-from urllib.parse import unquote_plus
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -21,8 +20,6 @@ from lint.findings import Confidence, Severity
 from lint.rules.base import Example, Option, PythonRule
 from lint.sources.python_calls import keyword, positional
 from lint.sources.python_facts import (
-    BULK2_HANDLER,
-    BULK_HANDLER,
     CSV_ROWS,
     DATAFRAME,
     DATAFRAME_ROWS,
@@ -30,13 +27,11 @@ from lint.sources.python_facts import (
     JSON_DOCUMENT,
     QUERY_RESULT,
     RECORDS,
-    SALESFORCE,
-    SALESFORCE_MEMBERS,
-    UNBOUNDED_SOURCES,
     Loop,
     PythonFacts,
 )
-from lint.sources.python_salesforce import SalesforceCall, salesforce_call
+from lint.sources.python_loops import LoopShape, loop_shape
+from lint.sources.python_salesforce import SalesforceCall, likely_salesforce_call
 
 # Platform limits (guide: "up to 200 records at a time", composite "up to 25 requests in a single call").
 RECORDS_PER_REQUEST = 200
@@ -52,103 +47,19 @@ BULK_THRESHOLD = Option(
 )
 
 
-# -- which Salesforce call a node is -------------------------------------------
-
-
-@dataclass(frozen=True)
-class Resolved:
-    call: SalesforceCall
-    guessed: bool  # the receiver's type is unknown: matched by its name and shape only
-
-
-SOBJECT_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
-CLIENT_NAME = re.compile(r"(^|_)(sf|sfdc|salesforce)(_|\d|$)", re.IGNORECASE)
-API_OF_OWNER = {SALESFORCE: "sobject", BULK_HANDLER: "bulk", BULK2_HANDLER: "bulk2"}
-# Operations a guessed `sf.<Object>.<op>` / `sf.bulk.<Object>.<op>` may perform (no lookalike-prone names).
-GUESSABLE = {
-    "sobject": frozenset({"create", "update", "upsert", "delete", "get", "get_by_custom_id"}),
-    "bulk": frozenset({"insert", "update", "upsert", "delete", "hard_delete", "query", "query_all"}),
-    "bulk2": frozenset({"insert", "update", "upsert", "delete", "hard_delete", "query", "query_all"}),
-}
-
-
-def resolve_call(facts: PythonFacts, values: Values, node: cst.Call) -> Resolved | None:
-    """The Salesforce operation of `node`: resolved through the shared facts, else guessed with care."""
-    found = salesforce_call(facts, node)
-    if found is not None:
-        return Resolved(found, guessed=False)
-    return _dynamic_object_call(facts, values, node) or _guessed_call(facts, node)
-
-
-def _dynamic_object_call(facts: PythonFacts, values: Values, node: cst.Call) -> Resolved | None:
-    """`getattr(sf, name).upsert(...)`, `sf.bulk.__getattr__(name).insert(...)`, or `proxy.create(...)` with
-    `proxy = getattr(sf, name)`: an SFType (or bulk type) chosen at run time."""
-    func = node.func
-    if not isinstance(func, cst.Attribute):
+def resolve_call(facts: PythonFacts, node: cst.Call) -> tuple[SalesforceCall, Confidence | None] | None:
+    """The Salesforce operation of `node`, and the confidence to report it with (None: the rule's own)."""
+    found = likely_salesforce_call(facts, node)
+    if found is None:
         return None
-    owner_and_name = _dynamic_lookup(facts, values.resolve(func.value) or func.value)
-    if owner_and_name is None:
-        return None
-    owner, name = facts.type_of(owner_and_name[0]), facts.string_template(owner_and_name[1])
-    api = API_OF_OWNER.get(owner.qualified) if owner else None
-    if api is None or name in SALESFORCE_MEMBERS:
-        return None
-    sobject = name if name and SOBJECT_NAME.match(name) else None
-    return Resolved(SalesforceCall(api, func.attr.value, sobject), guessed=False)
-
-
-def _dynamic_lookup(facts: PythonFacts, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
-    """(owner, name) of `getattr(owner, name)` or `owner.__getattr__(name)`."""
-    if not isinstance(expr, cst.Call):
-        return None
-    args = [arg.value for arg in expr.args]
-    if _is_builtin(facts, expr.func, "getattr") and len(args) >= 2:
-        return args[0], args[1]
-    if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "__getattr__" and len(args) == 1:
-        return expr.func.value, args[0]
-    return None
-
-
-def _guessed_call(facts: PythonFacts, node: cst.Call) -> Resolved | None:
-    """`sf.Contact.create(...)` where `sf` is an unannotated parameter, in a module that uses simple_salesforce."""
-    func = node.func
-    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)):
-        return None
-    sobject, owner, api = func.value.attr.value, func.value.value, "sobject"
-    if isinstance(owner, cst.Attribute) and owner.attr.value in ("bulk", "bulk2"):
-        api, owner = owner.attr.value, owner.value
-    if func.attr.value not in GUESSABLE[api] or not SOBJECT_NAME.match(sobject) or sobject in SALESFORCE_MEMBERS:
-        return None
-    if not _named_like_client(owner) or facts.type_of(owner) is not None or facts.qualified_name(owner) is not None:
-        return None
-    if not _imports_simple_salesforce(facts):
-        return None
-    return Resolved(SalesforceCall(api, func.attr.value, sobject), guessed=True)
-
-
-def _named_like_client(expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-        expr = expr.attr  # self.sf, self._salesforce
-    return isinstance(expr, cst.Name) and bool(CLIENT_NAME.search(expr.value))
-
-
-def _imports_simple_salesforce(facts: PythonFacts) -> bool:
-    names = facts.module_scope.names.values()
-    return any((binding.qualified or "").split(".")[0] == "simple_salesforce" for binding in names)
-
-
-def _is_builtin(facts: PythonFacts, func: cst.BaseExpression, name: str) -> bool:
-    """`func` is the builtin `name`, not shadowed by an import or assignment."""
-    return isinstance(func, cst.Name) and func.value == name and facts.lookup(name) is None
+    call, confidence = found
+    return call, None if confidence is Confidence.HIGH else confidence
 
 
 # -- what a call does ------------------------------------------------------------
 
-QUERY_PATH = re.compile(r"^(query|queryAll)/?($|\?)")
-SOQL_PARAM = re.compile(r"[?&]q=([^&#]*)")
 SOQL_FROM = re.compile(r"\bFROM\s+(\{\}|\w+)", re.IGNORECASE)
 OFFSET = re.compile(r"\bOFFSET\b", re.IGNORECASE)
-FORMAT_SOQL = frozenset({"simple_salesforce.format_soql", "simple_salesforce.format.format_soql"})
 REST_OBJECT_PATH = re.compile(r"^(?P<composite>composite/)?sobjects/(?P<sobject>[A-Za-z]\w*)(/(?P<key>[^?#]+?))?/?$")
 BULK2_FOR_METHOD = {"POST": "insert", "PUT": "upsert", "DELETE": "delete"}
 BULK2_FOR_OPERATION = {"create": "insert"}
@@ -176,64 +87,22 @@ ENDPOINTS = (
 )
 
 
-def is_rest(call: SalesforceCall) -> bool:
-    return call.api in ("restful", "http")
-
-
 def is_record_write(call: SalesforceCall) -> bool:
     """One record per request: `sf.<Object>.create/update/upsert/delete` or a REST write to `sobjects/<Object>/...`."""
-    if is_rest(call):
+    if call.is_rest:
         return call.is_write and (call.rest_path or "").startswith("sobjects/")
     return call.api == "sobject" and call.is_write
 
 
 def endpoint_of(call: SalesforceCall) -> Endpoint | None:
     """The collection or composite resource a REST write posts to, if any."""
-    if not (is_rest(call) and call.is_write):
+    if not (call.is_rest and call.is_write):
         return None
     path = (call.rest_path or "").rstrip("/")
     for endpoint in ENDPOINTS:
         if path == endpoint.prefix or (endpoint.items == "records" and path.startswith(endpoint.prefix + "/")):
             return endpoint
     return None
-
-
-def is_query(call: SalesforceCall) -> bool:
-    """A SOQL read: `sf.query`, `query_all`, `query_all_iter`, `sf.<Object>.get*`, or a REST GET of `/query`."""
-    if is_rest(call):
-        return call.http_method == "GET" and bool(QUERY_PATH.match(call.rest_path or ""))
-    if call.api == "client":
-        return call.operation in ("query", "query_all", "query_all_iter")
-    return call.api == "sobject" and call.operation in ("get", "get_by_custom_id")
-
-
-def soql_of(facts: PythonFacts, values: Values, node: cst.Call, call: SalesforceCall) -> str | None:
-    """The SOQL a query call sends (unknown parts as `{}`), or None when it cannot be read."""
-    if call.api == "client":
-        arg = keyword(node, "query") or next(iter(positional(node)), None)
-        return soql_text(facts, values, arg.value) if arg else None
-    params = keyword(node, "params")
-    if params is not None and isinstance(params.value, cst.Dict):
-        q = dict_value(facts, params.value, "q")
-        return soql_text(facts, values, q) if q is not None else None
-    for arg in node.args:
-        match = SOQL_PARAM.search(facts.string_template(arg.value) or "")
-        if match:
-            return unquote_plus(match.group(1))
-    return None
-
-
-def soql_text(facts: PythonFacts, values: Values, expr: cst.BaseExpression) -> str | None:
-    """The text of a SOQL expression: a string, a name bound to one, or the template of `format_soql(...)`/`.format(...)`."""
-    expr = values.resolve(expr) or expr
-    if isinstance(expr, cst.Call):
-        func = expr.func
-        if facts.qualified_name(func) in FORMAT_SOQL and expr.args:
-            return facts.string_template(expr.args[0].value)
-        if isinstance(func, cst.Attribute) and func.attr.value == "format":
-            return facts.string_template(func.value)
-        return None
-    return facts.string_template(expr)
 
 
 def _mergeable(soql: str) -> bool:
@@ -244,7 +113,7 @@ def _mergeable(soql: str) -> bool:
 
 def bulk2_call(call: SalesforceCall, client: str = "sf") -> str:
     """The Bulk API 2.0 call that does the same job: `sf.bulk2.Contact.insert`."""
-    if not is_rest(call):
+    if not call.is_rest:
         return f"{client}.bulk2.{call.sobject or '<Object>'}.{BULK2_FOR_OPERATION.get(call.operation, call.operation)}"
     path = REST_OBJECT_PATH.match(call.rest_path or "")
     sobject = path.group("sobject") if path else None
@@ -273,26 +142,23 @@ def client_of(facts: PythonFacts, node: cst.Call, call: SalesforceCall) -> str:
     return short(facts.source(expr)) if expr is not None else "sf"
 
 
-def dict_value(facts: PythonFacts, node: cst.Dict, key: str) -> cst.BaseExpression | None:
-    for element in node.elements:
-        if isinstance(element, cst.DictElement) and facts.string_template(element.key) == key:
-            return element.value
-    return None
-
-
-def subscript_key(facts: PythonFacts, node: cst.Subscript) -> str | None:
-    """The string key of `x["records"]`."""
-    index = node.slice[0].slice if len(node.slice) == 1 else None
-    return facts.string_template(index.value) if isinstance(index, cst.Index) else None
-
-
 # -- messages --------------------------------------------------------------------
+
+SOURCE_NAMES = {
+    QUERY_RESULT: "the query results",
+    RECORDS: "the query results",
+    CSV_ROWS: "the CSV rows",
+    DATAFRAME: "the DataFrame",
+    DATAFRAME_ROWS: "the DataFrame rows",
+    JSON_DOCUMENT: "the JSON document",
+    FILE: "the file",
+}
 
 
 def call_label(facts: PythonFacts, node: cst.Call, call: SalesforceCall) -> str:
     """"`sf.Contact.create`", or "`session.post` (POST `sobjects/Contact/`)" for REST calls."""
     label = f"`{short(facts.source(node.func))}`"
-    if is_rest(call):
+    if call.is_rest:
         label += f" ({call.http_method} `{call.rest_path}`)"
     return label
 
@@ -311,381 +177,23 @@ def repetition(facts: PythonFacts, loop: Loop, line: int) -> str:
     return f"once per item of `{short(facts.source(loop.iterable))}` ({loop_where(loop, line)})"
 
 
+def source_label(facts: PythonFacts, shape: LoopShape) -> str | None:
+    """The unbounded data set a loop walks, described: "the CSV rows `reader`"."""
+    if shape.source is None or shape.source_type is None:
+        return None
+    return f"{SOURCE_NAMES[shape.source_type]} `{short(facts.source(shape.source))}`"
+
+
 def short(code: str, limit: int = 48) -> str:
     """Code for a message: one line, and not too long."""
     text = " ".join(code.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# -- literal values behind names -------------------------------------------------
-
-
-class Values:
-    """The expression last assigned to each name, so `BATCH_SIZE`, `self.CHUNK` or `OBJECTS` can be read.
-
-    Module constants are read up front (a function may use one defined below it);
-    class constants, `self.x = ...`, locals and parameter defaults as the traversal passes them.
-    """
-
-    MAX_HOPS = 5  # `x = x + 1` must not send resolution round in circles
-
-    def __init__(self) -> None:
-        self.module: dict[str, cst.BaseExpression | None] = {}
-        self.classes: dict[str, dict[str, cst.BaseExpression | None]] = {}
-        self.frames: list[tuple[str, dict[str, cst.BaseExpression | None]]] = []  # ("class"|"function", names)
-
-    def read_module(self, module: cst.Module) -> None:
-        for statement in module.body:
-            if isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    for target, value in _assignments(small):
-                        if isinstance(target, cst.Name):
-                            self.module[target.value] = value
-
-    def enter_class(self, name: str) -> None:
-        self.frames.append(("class", self.classes.setdefault(name, {})))
-
-    def enter_function(self, params: cst.Parameters) -> None:
-        # Every parameter shadows outer names; a default is its value unless the caller passes another.
-        names = {param.name.value: param.default for param in (*params.posonly_params, *params.params, *params.kwonly_params)}
-        self.frames.append(("function", names))
-
-    def leave(self) -> None:
-        self.frames.pop()
-
-    def assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
-        if isinstance(target, cst.Name):
-            (self.frames[-1][1] if self.frames else self.module)[target.value] = value
-        elif isinstance(target, cst.Attribute) and _is_self(target.value):
-            owner = self._class_frame()
-            if owner is not None:
-                owner[target.attr.value] = value
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self.assign(element.value, None)
-
-    def forget(self, target: cst.BaseExpression) -> None:
-        self.assign(target, None)
-
-    def resolve(self, expr: cst.BaseExpression, hops: int = 0) -> cst.BaseExpression | None:
-        """The expression behind a name or constant attribute; any other expression itself."""
-        while hops < self.MAX_HOPS and isinstance(expr, (cst.Name, cst.Attribute)):
-            found, value = self._lookup(expr)
-            if not found:
-                return expr
-            if value is None:
-                return None
-            expr, hops = value, hops + 1
-        return None if hops >= self.MAX_HOPS else expr
-
-    def integer(self, expr: cst.BaseExpression, hops: int = 0) -> int | None:
-        expr = self.resolve(expr, hops)
-        if isinstance(expr, cst.Integer):
-            return int(expr.evaluated_value)
-        if isinstance(expr, cst.BinaryOperation) and type(expr.operator) in ARITHMETIC and hops < self.MAX_HOPS:
-            left, right = self.integer(expr.left, hops + 1), self.integer(expr.right, hops + 1)
-            if left is not None and right is not None and (right or not isinstance(expr.operator, cst.FloorDivide)):
-                return ARITHMETIC[type(expr.operator)](left, right)
-        return None
-
-    def size(self, expr: cst.BaseExpression) -> int | None:
-        """The number of items of a literal list/tuple/set (or of a literal dict's `.items()`)."""
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args:
-            if expr.func.attr.value in ("items", "keys", "values"):
-                mapping = self.resolve(expr.func.value)
-                if isinstance(mapping, cst.Dict) and all(isinstance(e, cst.DictElement) for e in mapping.elements):
-                    return len(mapping.elements)
-            return None
-        items = self.resolve(expr)
-        if isinstance(items, (cst.List, cst.Tuple, cst.Set)) and not any(isinstance(e, cst.StarredElement) for e in items.elements):
-            return len(items.elements)
-        return None
-
-    def _lookup(self, expr: cst.Name | cst.Attribute) -> tuple[bool, cst.BaseExpression | None]:
-        if isinstance(expr, cst.Attribute):
-            owner = self._class_frame() if _is_self(expr.value) else None
-            if owner is None and isinstance(expr.value, cst.Name):
-                owner = self.classes.get(expr.value.value)
-            return (expr.attr.value in owner, owner.get(expr.attr.value)) if owner is not None else (False, None)
-        for index, (kind, names) in enumerate(reversed(self.frames)):
-            # Class bodies do not enclose their methods; only the class body itself sees them.
-            if (kind == "function" or index == 0) and expr.value in names:
-                return True, names[expr.value]
-        return expr.value in self.module, self.module.get(expr.value)
-
-    def _class_frame(self) -> dict[str, cst.BaseExpression | None] | None:
-        return next((names for kind, names in reversed(self.frames) if kind == "class"), None)
-
-
-ARITHMETIC: dict[type, Callable[[int, int], int]] = {
-    cst.Add: lambda a, b: a + b,
-    cst.Subtract: lambda a, b: a - b,
-    cst.Multiply: lambda a, b: a * b,
-    cst.FloorDivide: lambda a, b: a // b,
-}
-
-
-def _assignments(small: cst.BaseSmallStatement) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression]]:
-    if isinstance(small, cst.Assign):
-        for target in small.targets:
-            yield target.target, small.value
-    elif isinstance(small, cst.AnnAssign) and small.value is not None:
-        yield small.target, small.value
-
-
-def _is_self(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value in ("self", "cls")
-
-
-# -- the shape of a loop -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LoopShape:
-    """What the code says about a loop: how often it runs, over what, in chunks of what size."""
-
-    passes: int | None = None  # times the body runs, when the code fixes it
-    records: int | None = None  # records it walks, when the code fixes it (`range(0, 5000, 200)` walks 5,000)
-    chunk: int | None = None  # records handled per pass when it walks a collection in chunks
-    chunk_code: str = ""  # the code that sets the chunk size
-    source: str | None = None  # an unbounded source it walks, described: "the CSV rows `reader`"
-    retry: bool = False  # a bounded retry loop around a call, not a walk over records
-
-
-SOURCE_NAMES = {
-    QUERY_RESULT: "the query results",
-    RECORDS: "the query results",
-    CSV_ROWS: "the CSV rows",
-    DATAFRAME: "the DataFrame",
-    DATAFRAME_ROWS: "the DataFrame rows",
-    JSON_DOCUMENT: "the JSON document",
-    FILE: "the file",
-}
-WRAPPERS = frozenset({"enumerate", "list", "tuple", "sorted", "reversed", "iter", "zip"})
-PROGRESS_BARS = frozenset({"tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm"})
-CHUNKERS = {  # qualified name -> (position of the collection, position of the size)
-    "more_itertools.chunked": (0, 1),
-    "more_itertools.ichunked": (0, 1),
-    "more_itertools.batched": (0, 1),
-    "itertools.batched": (0, 1),
-    "toolz.partition_all": (1, 0),
-    "toolz.itertoolz.partition_all": (1, 0),
-    "cytoolz.partition_all": (1, 0),
-}
-CHUNKER_NAME = re.compile(r"chunk|batch|partition|grouper", re.IGNORECASE)
-RETRY_NAME = re.compile(r"attempt|retr(y|ies)|tries|tried", re.IGNORECASE)
-
-
-class LoopShapes:
-    """Shapes of the loops of one file, read when each loop is reached (while its names are in scope)."""
-
-    def __init__(self, facts: PythonFacts, values: Values) -> None:
-        self.facts = facts
-        self.values = values
-        self.shapes: dict[cst.CSTNode, LoopShape] = {}
-
-    def of(self, loop: Loop) -> LoopShape:
-        return self.shapes.get(loop.node, LoopShape())
-
-    def add(self, node: cst.CSTNode, iterable: cst.BaseExpression | None) -> None:
-        shape = self._iterable_shape(iterable) if iterable is not None else LoopShape()
-        if isinstance(node, cst.While) or _is_range(self.facts, iterable):
-            shape = replace(shape, retry=_is_retry_loop(node))
-        self.shapes[node] = shape
-
-    def _iterable_shape(self, iterable: cst.BaseExpression) -> LoopShape:
-        items = self._unwrap(iterable)
-        size = self.values.size(items)
-        if size is not None:
-            return LoopShape(passes=size, records=size)
-        if isinstance(items, cst.Call) and _is_builtin(self.facts, items.func, "range"):
-            return self._range_shape(items)
-        if isinstance(items, cst.Call):
-            chunked = self._chunked_shape(items)
-            if chunked is not None:
-                return chunked
-        return LoopShape(source=self.source(items, iterated=True))
-
-    def _unwrap(self, expr: cst.BaseExpression) -> cst.BaseExpression:
-        """`enumerate(rows)`, `tqdm(rows)`, `sorted(rows)` walk `rows`."""
-        while isinstance(expr, cst.Call) and expr.args and expr.args[0].star == "":
-            func = expr.func
-            wraps = any(_is_builtin(self.facts, func, name) for name in WRAPPERS) or self.facts.qualified_name(func) in PROGRESS_BARS
-            if not wraps:
-                break
-            expr = expr.args[0].value
-        return expr
-
-    def _range_shape(self, call: cst.Call) -> LoopShape:
-        args = [arg.value for arg in positional(call)]
-        if not 1 <= len(args) <= 3:
-            return LoopShape()
-        if len(args) == 1:
-            start, stop, step = None, args[0], None  # range(stop)
-        else:
-            start, stop, step = args[0], args[1], args[2] if len(args) == 3 else None
-        first = self.values.integer(start) if start is not None else 0
-        last = self.values.integer(stop)
-        stride = self.values.integer(step) if step is not None else 1
-        records = last - first if first is not None and last is not None else None
-        passes = math.ceil(records / stride) if records is not None and stride else None
-        chunk = stride if stride and stride > 1 else None
-        counted = stop.args[0].value if isinstance(stop, cst.Call) and _is_builtin(self.facts, stop.func, "len") and stop.args else None
-        source = self.source(counted) if counted is not None else None
-        return LoopShape(passes, records, chunk, short(self.facts.source(call)) if chunk else "", source)
-
-    def _chunked_shape(self, call: cst.Call) -> LoopShape | None:
-        """`chunked(rows, 200)`, `toolz.partition_all(200, rows)`, a local `batches(rows, 200)`."""
-        args = [arg.value for arg in positional(call)]
-        positions = CHUNKERS.get(self.facts.qualified_name(call.func) or "")
-        if positions is None and len(args) == 2 and CHUNKER_NAME.search(_callee_name(call.func)):
-            positions = (1, 0) if self.values.integer(args[0]) is not None else (0, 1)
-        if positions is None or len(args) <= max(positions):
-            return None
-        collection, size = args[positions[0]], args[positions[1]]
-        return LoopShape(chunk=self.values.integer(size), chunk_code=short(self.facts.source(call)), source=self.source(collection))
-
-    def source(self, expr: cst.BaseExpression, iterated: bool = False) -> str | None:
-        """A description of `expr` if it is a source of unbounded size (query results, CSV, DataFrame, JSON, file)."""
-        kind = self._kind(expr)
-        if kind is None:
-            # `rows = list(csv.DictReader(handle))`: look through the assignment and the copy.
-            copied = self._unwrap(self.values.resolve(expr) or expr)
-            kind = self._kind(copied) if copied is not expr else None
-        # Iterating a DataFrame itself yields its column labels, not its rows.
-        if kind not in UNBOUNDED_SOURCES or (iterated and kind == DATAFRAME):
-            return None
-        return f"{SOURCE_NAMES[kind]} `{short(self.facts.source(expr))}`"
-
-    def _kind(self, expr: cst.BaseExpression) -> str | None:
-        found = self.facts.type_of(expr)
-        return found.qualified if found else self._json_part(expr)
-
-    def _json_part(self, expr: cst.BaseExpression) -> str | None:
-        """`doc["contacts"]` or `doc.get("contacts")` of a loaded JSON document is as unbounded as the document."""
-        if isinstance(expr, cst.Subscript):
-            owner = expr.value
-        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
-            owner = expr.func.value
-        else:
-            return None
-        return JSON_DOCUMENT if self.facts.is_type(owner, JSON_DOCUMENT) else None
-
-
-def _callee_name(func: cst.BaseExpression) -> str:
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""
-
-
-def _is_range(facts: PythonFacts, iterable: cst.BaseExpression | None) -> bool:
-    return isinstance(iterable, cst.Call) and _is_builtin(facts, iterable.func, "range")
-
-
-def _is_retry_loop(node: cst.CSTNode) -> bool:
-    """`for attempt in range(3)`, `while retries < MAX`, or a loop whose `try` leaves it on success."""
-    header = (node.target, node.iter) if isinstance(node, cst.For) else (getattr(node, "test", None),)
-    named = any(RETRY_NAME.search(name.value) for part in header if part is not None for name in _names_in(part))
-    return named or _leaves_on_success(node)
-
-
-def _names_in(expr: cst.CSTNode) -> Iterator[cst.Name]:
-    if isinstance(expr, cst.Name):
-        yield expr
-    for child in expr.children:
-        yield from _names_in(child)
-
-
-def _leaves_on_success(node: cst.CSTNode) -> bool:
-    body = getattr(node, "body", None)
-    for statement in body.body if isinstance(body, cst.IndentedBlock) else ():
-        if isinstance(statement, cst.Try):
-            blocks = [statement.body, statement.orelse.body if statement.orelse else None]
-            if any(isinstance(block, cst.IndentedBlock) and _ends_in_exit(block) for block in blocks):
-                return True
-    return False
-
-
-def _ends_in_exit(block: cst.IndentedBlock) -> bool:
-    last = block.body[-1] if block.body else None
-    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Break, cst.Return))
-
-
-class ValueRule(PythonRule, abstract=True):
-    """Base of the rules that read literal values behind names (`BATCH_SIZE`, `soql`)."""
-
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self.values = Values()
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.values.read_module(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.values.enter_class(node.name.value)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self.values.leave()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.values.enter_function(node.params)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.values.leave()
-
-    def leave_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self.values.assign(target.target, node.value)
-
-    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.values.assign(node.target, node.value)
-
-    def leave_AugAssign(self, node: cst.AugAssign) -> None:
-        self.values.forget(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self.values.forget(node.target)
-
-
-class LoopRule(ValueRule, abstract=True):
-    """Base of the rules that judge loops: it records each loop's shape as the traversal reaches it."""
-
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self.loops = LoopShapes(self.facts, self.values)
-
-    def visit_For(self, node: cst.For) -> None:
-        self.loops.add(node, node.iter)  # before the target is rebound: the iterable is read first
-        super().visit_For(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self.loops.add(node, None)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self.loops.add(node, node.iter)
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self.loops.add(node, node.for_in.iter)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self.loops.add(node, node.for_in.iter)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self.loops.add(node, node.for_in.iter)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self.loops.add(node, node.for_in.iter)
-
-    def visit_Call_func(self, node: cst.Call) -> None:
-        # `map(f, rows)` is a loop too (the facts treat it as one); an attribute hook leaves visit_Call to the rules.
-        if _is_builtin(self.facts, node.func, "map") and len(node.args) >= 2:
-            self.loops.add(node, node.args[1].value)
-
-
 # -- the rules ---------------------------------------------------------------------
 
 
-class WriteInLoop(LoopRule):
+class WriteInLoop(PythonRule):
     """
     ## What it does
     Finds per-record Salesforce writes that run once per item of a loop:
@@ -693,8 +201,9 @@ class WriteInLoop(LoopRule):
     PATCH or DELETE on a `sobjects/<Object>/...` path, and `requests`/`httpx`
     writes to `/services/data/vNN.N/sobjects/<Object>/...`, inside a `for` or
     `while` loop, a comprehension, `map(...)`, or a same-module function or
-    method called from a loop body. Loops over a literal of three or fewer
-    items are not flagged.
+    method called from a loop body. A loop over a literal of three or fewer
+    items, or a bounded retry loop, does not count by itself: the write is
+    judged by the loop around it, if there is one.
 
     ## Why it matters
     Each call is one HTTP round trip and one API request against the org's
@@ -781,6 +290,15 @@ class WriteInLoop(LoopRule):
             "    sf.Contact.create(row)\n",
             line=4,
         ),
+        # A small literal (or retry) loop inside a loop over rows still writes once per row.
+        Example(
+            "from simple_salesforce import Salesforce\n"
+            "sf = Salesforce(instance_url=url, session_id=token)\n"
+            "for row in rows:\n"
+            "    for kind in ('Billing', 'Shipping'):\n"
+            "        sf.Address__c.create({'Kind__c': kind, 'Account__c': row['Id']})\n",
+            line=5,
+        ),
         Example(
             "import simple_salesforce as ss\n"
             "sf = ss.Salesforce(instance_url=url, session_id=token)\n"
@@ -809,28 +327,31 @@ class WriteInLoop(LoopRule):
         ),
     ]
 
+    needs_loop_shapes = True
+
     def visit_Call(self, node: cst.Call) -> None:
-        resolved = resolve_call(self.facts, self.values, node)
-        if resolved is None or not is_record_write(resolved.call):
+        resolved = resolve_call(self.facts, node)
+        if resolved is None or not is_record_write(resolved[0]):
             return
-        call, facts = resolved.call, self.facts
+        (call, confidence), facts = resolved, self.facts
         fix = f"`{bulk2_call(call, client_of(facts, node, call))}`"
         hint = f"send up to 200 records per sObject Collections request (`composite/sobjects`), or use {fix}"
 
-        def message(loop: Loop, line: int) -> str | None:
+        def not_volume(loop: Loop) -> bool:
             # The shape counts literal items like `Loop.is_small_literal`, and also named constants and `range(3)`.
-            shape = self.loops.of(loop)
-            if shape.retry or (shape.passes is not None and shape.passes <= SMALL_LOOP):
-                return None
+            shape = loop_shape(facts, loop)
+            return shape.retry or (shape.passes is not None and shape.passes <= SMALL_LOOP)
+
+        def message(loop: Loop, line: int) -> str:
             return (
                 f"{call_label(facts, node, call)} runs {repetition(facts, loop, line)}; send up to 200 records per call "
                 f"with sObject Collections, or use Bulk API 2.0 ({fix}) above {self.option('bulk-threshold'):,} rows."
             )
 
-        self.report_in_loop(node, message, hint=hint, confidence=Confidence.LOW if resolved.guessed else None)
+        self.report_in_loop(node, message, skip=not_volume, hint=hint, confidence=confidence)
 
 
-class QueryInLoop(LoopRule):
+class QueryInLoop(PythonRule):
     """
     ## What it does
     Finds SOQL reads that run once per item of a loop (the N+1 pattern):
@@ -933,22 +454,26 @@ class QueryInLoop(LoopRule):
         ),
     ]
 
+    needs_loop_shapes = True
+
     def visit_Call(self, node: cst.Call) -> None:
-        resolved = resolve_call(self.facts, self.values, node)
-        if resolved is None or not is_query(resolved.call):
+        resolved = resolve_call(self.facts, node)
+        if resolved is None or not resolved[0].is_query:
             return
-        call, facts = resolved.call, self.facts
-        if not _mergeable(soql_of(facts, self.values, node, call) or ""):
+        (call, confidence), facts = resolved, self.facts
+        if not _mergeable(call.soql or ""):
             return
         fix = "query once before the loop with `WHERE <key> IN {}` built by `format_soql(...)`, then look the records up in a dict"
 
-        def message(loop: Loop, line: int) -> str | None:
-            shape = self.loops.of(loop)
-            if loop.iterable is None or shape.retry or shape.passes is not None:
-                return None
+        def not_per_record(loop: Loop) -> bool:
+            # `while` loops page or poll; retry loops and loops of a fixed count are not per record.
+            shape = loop_shape(facts, loop)
+            return loop.iterable is None or shape.retry or shape.passes is not None
+
+        def message(loop: Loop, line: int) -> str:
             return f"{call_label(facts, node, call)} runs {repetition(facts, loop, line)}, one query per record (N+1); {fix}."
 
-        self.report_in_loop(node, message, hint=fix, confidence=Confidence.LOW if resolved.guessed else None)
+        self.report_in_loop(node, message, skip=not_per_record, hint=fix, confidence=confidence)
 
 
 # -- IL203: what a function does with a query's result ---------------------------
@@ -974,8 +499,12 @@ def fits_one_batch(soql: str) -> bool:
     return bool(ONE_RECORD.search(soql)) and not OR.search(soql)
 
 
-class ResultUse(cst.CSTVisitor):
-    """Follows one query's result through a function: `result = sf.query(...)`, `resp.json()`, `result["records"]`."""
+class ResultUse:
+    """Follows one query's result through the rest of its function: `result = sf.query(...)`, `resp.json()`, `result["records"]`.
+
+    Fed by the rule's hooks as the traversal passes the nodes after the query (and the
+    expressions around it), until the function ends.
+    """
 
     def __init__(self, facts: PythonFacts, query: cst.Call) -> None:
         self.facts = facts
@@ -995,19 +524,15 @@ class ResultUse(cst.CSTVisitor):
             return self.holds_result(expr.func.value)  # the JSON body of a REST response
         return False
 
-    def leave_Assign(self, node: cst.Assign) -> None:
-        if self.holds_result(node.value):
-            self.names.update(target.target.value for target in node.targets if isinstance(target.target, cst.Name))
+    def assigned(self, targets: list[cst.BaseExpression], value: cst.BaseExpression | None) -> None:
+        if value is not None and self.holds_result(value):
+            self.names.update(target.value for target in targets if isinstance(target, cst.Name))
 
-    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None and self.holds_result(node.value) and isinstance(node.target, cst.Name):
-            self.names.add(node.target.value)
-
-    def visit_Subscript(self, node: cst.Subscript) -> None:
-        if self.records is None and subscript_key(self.facts, node) == "records" and self.holds_result(node.value):
+    def subscripted(self, node: cst.Subscript) -> None:
+        if self.records is None and self.facts.subscript_key(node) == "records" and self.holds_result(node.value):
             self.records = node
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def called(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args and self.holds_result(func.value):
             if self.records is None and self.facts.string_template(node.args[0].value) == "records":
@@ -1017,33 +542,19 @@ class ResultUse(cst.CSTVisitor):
 
     def _is_local_function(self, func: cst.BaseExpression) -> bool:
         if isinstance(func, cst.Attribute):
-            return _is_self(func.value)
+            return isinstance(func.value, cst.Name) and func.value.value in ("self", "cls")
         return isinstance(func, cst.Name) and func.value in self.facts.module_functions
 
 
-class PageFollowing(cst.CSTVisitor):
-    """Whether code reads `done` or `nextRecordsUrl`, or calls `query_more`."""
+@dataclass
+class FunctionReads:
+    """What a function (or the module) does that IL203 cares about, nested functions included."""
 
-    def __init__(self, facts: PythonFacts) -> None:
-        self.facts = facts
-        self.found = False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.found = self.found or node.value in PAGING_NAMES
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self.found = self.found or self.facts.string_template(node) in PAGING_NAMES
-
-    def visit_Subscript(self, node: cst.Subscript) -> None:
-        self.found = self.found or subscript_key(self.facts, node) == "done"
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
-            self.found = self.found or self.facts.string_template(node.args[0].value) == "done"
+    pages: bool = False  # reads `done` or `nextRecordsUrl`, or calls `query_more`
+    results: list[ResultUse] = field(default_factory=list)  # the query results followed through it
 
 
-class QueryWithoutPagination(ValueRule):
+class QueryWithoutPagination(PythonRule):
     """
     ## What it does
     Finds `sf.query(...)` calls and REST GETs of `/query` whose `records` are
@@ -1140,61 +651,93 @@ class QueryWithoutPagination(ValueRule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.scopes: list[cst.CSTNode] = []  # the function (or module) around the current node
-        self.paging: dict[cst.CSTNode, bool] = {}
-
-    def visit_Module(self, node: cst.Module) -> None:
-        super().visit_Module(node)
-        self.scopes.append(node)
+        self.functions = [FunctionReads()]  # the module, then the functions around the current node
+        self.following = 0  # query results being followed
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        super().visit_FunctionDef(node)
-        self.scopes.append(node)
+        self.functions.append(FunctionReads())
 
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        super().leave_FunctionDef(node)
-        self.scopes.pop()
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        done = self.functions.pop()
+        self.functions[-1].pages |= done.pages  # the enclosing function's code includes this one
+        self.following -= len(done.results)
 
     def visit_Call(self, node: cst.Call) -> None:
-        resolved = resolve_call(self.facts, self.values, node)
-        call = resolved.call if resolved else None
-        if call is None or not is_query(call) or not (is_rest(call) or call.operation == "query"):
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
+            if self.facts.string_template(node.args[0].value) == "done":
+                self.functions[-1].pages = True
+        resolved = resolve_call(self.facts, node)
+        call = resolved[0] if resolved else None
+        if call is None or not call.is_query or not (call.is_rest or call.operation == "query"):
             return
-        soql = soql_of(self.facts, self.values, node, call)
+        soql = call.soql
         if soql is not None and fits_one_batch(soql):
             return
-        scope = self.scopes[-1]
+        function = self.functions[-1]
         use = ResultUse(self.facts, node)
-        scope.visit(use)
-        if use.records is None or use.handed_off or self._follows_pages(scope):
-            return
-        if is_rest(call):
+        function.results.append(use)
+        self.following += 1
+        if call.is_rest:
             fix = "follow `nextRecordsUrl` until `done` is true"
         else:
             fix = f"use `{client_of(self.facts, node, call)}.query_all_iter(...)`, which follows `nextRecordsUrl` for you"
-        read = " ".join(self.facts.source(use.records).split())
-        read = f"`{read}` is read" if len(read) <= 40 else "its `records` are read"
-        self.report(
-            node,
-            f"{call_label(self.facts, node, call)} returns one batch of at most 2,000 records, and {read} "
-            f"without checking `done` or following `nextRecordsUrl`; records past the first batch are silently dropped, so {fix}.",
-            hint=fix,
-            confidence=None if soql is not None else Confidence.MEDIUM,
-        )
+        label = call_label(self.facts, node, call)
 
-    def _follows_pages(self, scope: cst.CSTNode) -> bool:
-        if scope not in self.paging:
-            finder = PageFollowing(self.facts)
-            scope.visit(finder)
-            self.paging[scope] = finder.found
-        return self.paging[scope]
+        def message() -> str | None:
+            # Decided once the file is read: what the rest of the function did with the result.
+            if use.records is None or use.handed_off or function.pages:
+                return None
+            read = " ".join(self.facts.source(use.records).split())
+            read = f"`{read}` is read" if len(read) <= 40 else "its `records` are read"
+            return (
+                f"{label} returns one batch of at most 2,000 records, and {read} without checking `done` or "
+                f"following `nextRecordsUrl`; records past the first batch are silently dropped, so {fix}."
+            )
+
+        self.report_later(node, message, hint=fix, confidence=None if soql is not None else Confidence.MEDIUM)
+
+    # Paging: a read of `done`/`nextRecordsUrl` or a `query_more` call anywhere in the function.
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in PAGING_NAMES:
+            self.functions[-1].pages = True
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if ("query_more" in node.value or "nextRecordsUrl" in node.value) and self.facts.string_template(node) in PAGING_NAMES:
+            self.functions[-1].pages = True
+
+    # Query results: followed through the nodes after (and around) each query, until its function ends.
+
+    def leave_Subscript(self, original_node: cst.Subscript) -> None:
+        if self.facts.subscript_key(original_node) == "done":
+            self.functions[-1].pages = True
+        for use in self._results():
+            use.subscripted(original_node)
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        for use in self._results():
+            use.called(original_node)
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        for use in self._results():
+            use.assigned([target.target for target in original_node.targets], original_node.value)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        for use in self._results():
+            use.assigned([original_node.target], original_node.value)
+
+    def _results(self) -> list[ResultUse]:
+        if not self.following:
+            return []
+        return [use for function in self.functions for use in function.results]
 
 
 def _over(endpoint: Endpoint) -> str:
     return f"`{endpoint.prefix}` takes at most {endpoint.limit} {endpoint.items}, so Salesforce rejects the whole request"
 
 
-class BatchOverLimit(LoopRule):
+class BatchOverLimit(PythonRule):
     """
     ## What it does
     Finds request batches above a hard platform limit: more than 200 records
@@ -1297,16 +840,18 @@ class BatchOverLimit(LoopRule):
         ),
     ]
 
+    needs_loop_shapes = True
+
     def visit_Call(self, node: cst.Call) -> None:
-        resolved = resolve_call(self.facts, self.values, node)
+        resolved = resolve_call(self.facts, node)
         if resolved is None:
             return
-        confidence = Confidence.LOW if resolved.guessed else None
-        if resolved.call.api == "bulk":
+        call, confidence = resolved
+        if call.api == "bulk":
             self._check_bulk_batch_size(node, confidence)
-        endpoint = endpoint_of(resolved.call)
+        endpoint = endpoint_of(call)
         if endpoint is not None:
-            self._check_request_size(node, resolved.call, endpoint)
+            self._check_request_size(node, call, endpoint)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         self._check_query_options(self.facts.string_template(node.key), node.value)
@@ -1314,14 +859,14 @@ class BatchOverLimit(LoopRule):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             if isinstance(target.target, cst.Subscript):
-                self._check_query_options(subscript_key(self.facts, target.target), node.value)
+                self._check_query_options(self.facts.subscript_key(target.target), node.value)
 
     def _check_bulk_batch_size(self, node: cst.Call, confidence: Confidence | None) -> None:
         operation = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
         index = BULK_BATCH_SIZE_POSITION.get(operation)
         args = positional(node)
         arg = keyword(node, "batch_size") or (args[index] if index is not None and len(args) > index else None)
-        size = self.values.integer(arg.value) if arg is not None else None
+        size = self.facts.integer_value(arg.value) if arg is not None else None
         if size is not None and size > BULK_V1_BATCH_MAX:
             self.report(
                 arg,
@@ -1342,26 +887,32 @@ class BatchOverLimit(LoopRule):
                 self.report(node, f"{label} sends {count:,} {endpoint.items} in one request ({evidence}); {_over(endpoint)}.", hint=hint)
             return
 
+        facts = self.facts
+
+        def unchunked(loop: Loop) -> bool:
+            return loop_shape(facts, loop).chunk is None
+
         def message(loop: Loop, line: int) -> str | None:
-            shape = self.loops.of(loop)
+            shape = loop_shape(facts, loop)
             if shape.chunk is None or shape.chunk <= endpoint.limit:
                 return None
-            return f"{label} sends chunks of {shape.chunk:,} {endpoint.items} (`{shape.chunk_code}`, {loop_where(loop, line)}); {_over(endpoint)}."
+            code = short(facts.source(shape.chunked_by)) if shape.chunked_by is not None else ""
+            return f"{label} sends chunks of {shape.chunk:,} {endpoint.items} (`{code}`, {loop_where(loop, line)}); {_over(endpoint)}."
 
-        # The payload is not readable here: judge by the chunks of the loop that runs the request.
-        self.report_in_loop(node, message, hint=hint, confidence=Confidence.MEDIUM)
+        # The payload is not readable here: judge by the chunks of the innermost loop that chunks.
+        self.report_in_loop(node, message, skip=unchunked, hint=hint, confidence=Confidence.MEDIUM)
 
     def _payload_size(self, node: cst.Call, endpoint: Endpoint) -> tuple[int, str] | None:
         """How many items the request body's list holds, and the code that says so."""
         arg = keyword(node, "json") or keyword(node, "data")
-        body = self.values.resolve(self._undump(arg.value)) if arg is not None else None
-        items = dict_value(self.facts, body, endpoint.payload_key) if isinstance(body, cst.Dict) else None
+        body = self.facts.value_of(self._undump(arg.value)) if arg is not None else None
+        items = self.facts.dict_value(body, endpoint.payload_key) if isinstance(body, cst.Dict) else None
         if items is None:
             return None
-        size = self.values.size(items)
+        size = self.facts.collection_size(items)
         if size is not None:
             return size, f"a literal list of {size}"
-        part = self.values.resolve(items)
+        part = self.facts.value_of(items)
         length = self._slice_length(part) if isinstance(part, cst.Subscript) else None
         return (length, f"`{short(self.facts.source(part))}`") if length is not None else None
 
@@ -1377,13 +928,13 @@ class BatchOverLimit(LoopRule):
         if not isinstance(part, cst.Slice) or part.upper is None:
             return None
         if part.lower is None:
-            return self.values.integer(part.upper)
+            return self.facts.integer_value(part.upper)
         upper = part.upper
         if isinstance(upper, cst.BinaryOperation) and isinstance(upper.operator, cst.Add):
             for start, length in ((upper.left, upper.right), (upper.right, upper.left)):
                 if start.deep_equals(part.lower):
-                    return self.values.integer(length)
-        low, high = self.values.integer(part.lower), self.values.integer(upper)
+                    return self.facts.integer_value(length)
+        low, high = self.facts.integer_value(part.lower), self.facts.integer_value(upper)
         return high - low if low is not None and high is not None else None
 
     def _check_query_options(self, key: str | None, value: cst.BaseExpression) -> None:
@@ -1400,7 +951,7 @@ class BatchOverLimit(LoopRule):
             )
 
 
-class RestForBulkVolume(LoopRule):
+class RestForBulkVolume(PythonRule):
     """
     ## What it does
     Finds REST writes driven by a source of unbounded size: a loop (or a
@@ -1498,29 +1049,33 @@ class RestForBulkVolume(LoopRule):
         ),
     ]
 
+    needs_loop_shapes = True
+
     def visit_Call(self, node: cst.Call) -> None:
-        resolved = resolve_call(self.facts, self.values, node)
-        if resolved is None or not (is_record_write(resolved.call) or endpoint_of(resolved.call)):
+        resolved = resolve_call(self.facts, node)
+        if resolved is None or not (is_record_write(resolved[0]) or endpoint_of(resolved[0])):
             return
-        call, facts = resolved.call, self.facts
+        (call, confidence), facts = resolved, self.facts
         fix = f"`{bulk2_call(call, client_of(facts, node, call))}`"
 
-        def message(loop: Loop, line: int) -> str | None:
-            volume = self._volume(self.loops.of(loop), loop)
-            if volume is None:
-                return None
+        def small(loop: Loop) -> bool:
+            return self._volume(loop) is None
+
+        def message(loop: Loop, line: int) -> str:
             return (
-                f"{call_label(facts, node, call)} pushes {volume} through the REST API ({loop_where(loop, line)}); "
+                f"{call_label(facts, node, call)} pushes {self._volume(loop)} through the REST API ({loop_where(loop, line)}); "
                 f"a set that can exceed {self.option('bulk-threshold'):,} records belongs in Bulk API 2.0 ({fix}), which loads it in one asynchronous job."
             )
 
-        self.report_in_loop(node, message, hint=f"load the whole set with {fix}", confidence=Confidence.LOW if resolved.guessed else None)
+        self.report_in_loop(node, message, skip=small, hint=f"load the whole set with {fix}", confidence=confidence)
 
-    def _volume(self, shape: LoopShape, loop: Loop) -> str | None:
+    def _volume(self, loop: Loop) -> str | None:
         """What the loop walks, when it can exceed the threshold: "the CSV rows `reader` in chunks of 200"."""
+        shape = loop_shape(self.facts, loop)
         chunks = f" in chunks of {shape.chunk:,}" if shape.chunk else ""
-        if shape.source is not None:
-            return shape.source + chunks
+        source = source_label(self.facts, shape)
+        if source is not None:
+            return source + chunks
         if shape.records is not None and shape.records > self.option("bulk-threshold") and loop.iterable is not None:
             return f"{shape.records:,} records (`{short(self.facts.source(loop.iterable))}`){chunks}"
         return None
@@ -1530,7 +1085,7 @@ def _is_salesforce_bulk(module: str) -> bool:
     return module == "salesforce_bulk" or module.startswith("salesforce_bulk.")
 
 
-class BulkApiV1(ValueRule):
+class BulkApiV1(PythonRule):
     """
     ## What it does
     Finds Bulk API 1.0 in Python code: simple_salesforce's `sf.bulk.<Object>.*`
@@ -1595,15 +1150,16 @@ class BulkApiV1(ValueRule):
                 hint=BULK2_HINT,
             )
             return
-        resolved = resolve_call(self.facts, self.values, node)
-        if resolved is not None and resolved.call.api == "bulk":
-            fix = bulk2_call(resolved.call, client_of(self.facts, node, resolved.call))
+        resolved = resolve_call(self.facts, node)
+        if resolved is not None and resolved[0].api == "bulk":
+            call, confidence = resolved
+            fix = bulk2_call(call, client_of(self.facts, node, call))
             self.report(
                 node,
                 f"`{short(self.facts.source(node.func))}` uses Bulk API 1.0; Bulk API 2.0 (`{fix}`) takes the whole data set "
                 "in one job and splits and tracks the batches itself.",
                 hint=f"use `{fix}`",
-                confidence=Confidence.LOW if resolved.guessed else None,
+                confidence=confidence,
             )
 
     def _report_package(self, node: cst.Import | cst.ImportFrom) -> None:

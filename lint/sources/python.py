@@ -21,6 +21,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from lint.findings import Confidence, Finding, Location, Severity, Span, fingerprint
 from lint.rules.base import PythonRule
 from lint.sources.python_facts import COMPREHENSIONS, Loop, PythonFacts
+from lint.sources.python_loops import record_loop_shape
 from lint.sources.result import SourceResult, parse_error
 from lint.suppressions import Directive, parse_comment
 
@@ -31,6 +32,8 @@ DEEP_RECURSION_LIMIT = 20_000 if sys.version_info >= (3, 11) else 3_000
 
 # Builds a loop finding's message once the loop is known: (loop, its line) -> message, or None to drop it.
 LoopMessage = Callable[[Loop, int], "str | None"]
+# Loops that do not count for a rule (a retry loop, three literal items): the next loop out is judged instead.
+LoopFilter = Callable[[Loop], bool]
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class PythonContext:
         self._options = options
         self._metadata = metadata
         self.reports: list[_Report] = []
-        self._pending: list[tuple[str, _Report]] = []  # in a function that may be called from a loop
+        self._pending: list[tuple[str, _Report, LoopFilter | None]] = []  # in a function that may be called from a loop
+        self._later: list[_Report] = []  # messages that wait for the end of the traversal
 
     def option(self, name: str) -> Any:
         return self._options[name]
@@ -67,25 +71,48 @@ class PythonContext:
         statement = self.facts.current_statement()
         self.reports.append(_Report(rule, node, statement, self.facts.scope_name(), message, **details))
 
-    def report_in_loop(self, rule: PythonRule, node: cst.CSTNode, message: LoopMessage, **details: Any) -> None:
+    def report_in_loop(
+        self, rule: PythonRule, node: cst.CSTNode, message: LoopMessage, skip: LoopFilter | None = None, **details: Any
+    ) -> None:
         """Report `node` if it runs in a loop: directly, or in a same-module function called from one.
 
+        The loop is the innermost one around `node` that `skip` does not pass over; when every
+        loop in the function is passed over, the loops around the function's calls are tried.
         Whether a function is called from a loop is known only once the whole file is read,
         so those reports wait for `finished_reports`.
         """
-        loop = self.facts.enclosing_loop()
+        loop = _counted(self.facts.enclosing_loops(), skip)
         report = _Report(rule, node, self.facts.current_statement(), self.facts.scope_name(), message, loop=loop, **details)
         if loop is not None:
             self.reports.append(report)
             return
         key = self.facts.function_key()
         if key is not None:
-            self._pending.append((key, report))
+            self._pending.append((key, report, skip))
+
+    def report_later(self, rule: PythonRule, node: cst.CSTNode, message: Callable[[], str | None], **details: Any) -> None:
+        """Report `node` with the text `message()` returns once the traversal is over (None: no finding)."""
+        self._later.append(_Report(rule, node, self.facts.current_statement(), self.facts.scope_name(), message, **details))
 
     def finished_reports(self) -> list[_Report]:
-        """All reports once the traversal is over, with pending loop reports resolved."""
+        """All reports once the traversal is over, with pending loop reports and later messages resolved."""
+        reports = list(self.reports)
         calls = self.facts.loop_calls
-        return self.reports + [replace(report, loop=calls[key]) for key, report in self._pending if key in calls]
+        for key, report, skip in self._pending:
+            # The first call site (in file order) with a loop that counts.
+            loop = next((found for chain in calls.get(key, ()) if (found := _counted(chain, skip)) is not None), None)
+            if loop is not None:
+                reports.append(replace(report, loop=loop))
+        for report in self._later:
+            message = report.message()
+            if message is not None:
+                reports.append(replace(report, message=message))
+        return reports
+
+
+def _counted(loops: Sequence[Loop], skip: LoopFilter | None) -> Loop | None:
+    """The innermost of `loops` (innermost last) that `skip` does not pass over."""
+    return next((loop for loop in reversed(loops) if skip is None or not skip(loop)), None)
 
 
 def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options: Mapping[str, Any]) -> SourceResult:
@@ -130,7 +157,8 @@ def _run_rules(path: str, module: cst.Module, rules: Sequence[type[PythonRule]],
     metadata = wrapper.resolve_many(providers) if providers else {}
     facts = PythonFacts(module)
     context = PythonContext(facts, options, metadata)
-    visitors = [_FactsVisitor(facts), *(rule(context) for rule in rules)]
+    shapes = any(rule.needs_loop_shapes for rule in rules)
+    visitors = [_FactsVisitor(facts, shapes), *(rule(context) for rule in rules)]
     cst.visit_batched(module, visitors, before_visit=facts.enter, after_leave=facts.leave)
     reports = context.finished_reports()
     if not reports:
@@ -178,15 +206,19 @@ def _statement_lines(positions: Mapping, statement: cst.CSTNode | None) -> tuple
 
 
 class _FactsVisitor:
-    """Keeps the facts' loop stack in step with the traversal (attribute-level hooks) and notes calls."""
+    """Keeps the facts' loop stack in step with the traversal (attribute-level hooks) and notes calls.
 
-    def __init__(self, facts: PythonFacts) -> None:
+    With `shapes`, it also reads each loop's shape as the traversal enters it (python_loops).
+    """
+
+    def __init__(self, facts: PythonFacts, shapes: bool = False) -> None:
         self.facts = facts
+        self.shapes = shapes
 
     def get_visitors(self) -> dict[str, Any]:
         leave = self._leave_loop
         hooks: dict[str, Any] = {
-            "visit_Call": self.facts.record_call,
+            "visit_Call": self._visit_call if self.shapes else self.facts.record_call,
             "visit_For_body": self._enter_for,
             "leave_For_body": leave,
             "visit_While_body": self._enter_while,
@@ -201,18 +233,31 @@ class _FactsVisitor:
                     hooks[f"leave_{comprehension.__name__}_{part}"] = leave
         return hooks
 
+    def _visit_call(self, node: cst.Call) -> None:
+        if self.facts.is_builtin(node.func, "map") and len(node.args) >= 2:
+            record_loop_shape(self.facts, Loop(node, node.args[1].value))
+        self.facts.record_call(node)
+
     def _enter_for(self, node: cst.For) -> None:
+        loop = Loop(node, node.iter)
+        if self.shapes:
+            record_loop_shape(self.facts, loop)  # the iterable is read before the target is rebound
         self.facts.bind_loop_target(node.target)
-        self.facts.enter_loop_body(Loop(node, node.iter))
+        self.facts.enter_loop_body(loop)
 
     def _enter_while(self, node: cst.While) -> None:
-        self.facts.enter_loop_body(Loop(node, None))
+        self._enter(Loop(node, None))
 
     def _enter_comp_for(self, node: cst.CompFor) -> None:
-        self.facts.enter_loop_body(Loop(node, node.iter))
+        self._enter(Loop(node, node.iter))
 
     def _enter_comprehension(self, node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp) -> None:
-        self.facts.enter_loop_body(Loop(node, node.for_in.iter))
+        self._enter(Loop(node, node.for_in.iter))
+
+    def _enter(self, loop: Loop) -> None:
+        if self.shapes:
+            record_loop_shape(self.facts, loop)
+        self.facts.enter_loop_body(loop)
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
         self.facts.leave_loop_body(node)

@@ -6,22 +6,29 @@ DESIGN.md), one cheap table of bindings answers what rules ask:
 - what an expression names (`ss.Salesforce` -> `simple_salesforce.Salesforce`,
   through `import x as y` and `from x import y as z`);
 - what object a name holds (`sf = Salesforce(...)`, `self.sf = ...`, a parameter
-  annotated `Salesforce`, a same-module getter that returns a client);
-- which loop (for/while/comprehension) encloses the current node.
+  annotated `Salesforce`, a same-module getter that returns a client,
+  `getattr(sf, name)`);
+- what value a name is bound to (`BATCH_SIZE = 200`, `self.CHUNK`, a parameter
+  default), so rules can read literal numbers and collections behind names;
+- which loops (for/while/comprehension/`map`) enclose the current node.
 
-Module and class level bindings are pre-scanned from the top-level statements,
-so a function may use a client bound further down the file. Function-local
-bindings are recorded as the single traversal passes them.
+Module and class level bindings (class constants and `self.x = ...` in any
+method) are pre-scanned from the top-level statements, so a function may use a
+client or constant bound further down the file. Function-local bindings are
+recorded as the single traversal passes them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import libcst as cst
 
-from lint.sources.python_calls import is_none
+from lint.sources.python_calls import is_none, positional
+
+if TYPE_CHECKING:
+    from lint.sources.python_loops import LoopShape
 
 SALESFORCE = "simple_salesforce.Salesforce"
 SFTYPE = "simple_salesforce.SFType"
@@ -102,6 +109,14 @@ PER_OBJECT_TYPES = {SALESFORCE: SFTYPE, BULK_HANDLER: BULK_TYPE, BULK2_HANDLER: 
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
+MAX_VALUE_HOPS = 5  # `x = x + 1` must not send value resolution round in circles
+ARITHMETIC: dict[type, Callable[[int, int], int]] = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.FloorDivide: lambda a, b: a // b,
+}
+
 
 @dataclass(frozen=True)
 class Loop:
@@ -131,6 +146,7 @@ class Binding:
     object_type: ObjectType | None = None  # the name holds an object of this type
     returns: ObjectType | None = None  # the name is a function returning this type
     text: str | None = None  # the name holds a string: its text, unknown parts as `{}`
+    value: cst.BaseExpression | None = None  # the expression assigned (a parameter's default); None: unknown
 
 
 @dataclass
@@ -140,6 +156,9 @@ class ClassInfo:
     bases: tuple[str, ...]  # qualified names of resolved bases
     methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
     attributes: dict[str, ObjectType] = field(default_factory=dict)  # self.<attr> -> type
+    # self.<attr> -> the value every assignment in the class gives it; None when they differ or it is unknown
+    attribute_values: dict[str, cst.BaseExpression | None] = field(default_factory=dict)
+    names: dict[str, Binding] = field(default_factory=dict)  # the class body's own bindings (constants)
 
     def known_base(self) -> str | None:
         return next((CONSTRUCTORS[base] for base in self.bases if base in CONSTRUCTORS), None)
@@ -175,9 +194,14 @@ class PythonFacts:
         self._statements: list[cst.CSTNode] = []
         self._returns: dict[cst.FunctionDef, ObjectType | None] = {}
         self._map_lambdas: dict[cst.Lambda, Loop] = {}
-        # Same-module functions called inside a loop: "name" or "Class.method" -> that loop.
-        self.loop_calls: dict[str, Loop] = {}
+        # Same-module functions called inside loops: "name" or "Class.method" -> for each such call, in
+        # order, the loops around it (innermost last, each with `via` naming the function).
+        self.loop_calls: dict[str, list[tuple[Loop, ...]]] = {}
         self.module_functions: set[str] = set()
+        # Filled as the traversal enters each loop, when a rule reads loop shapes (see python_loops).
+        self.loop_shapes: dict[cst.CSTNode, LoopShape] = {}
+        # python_salesforce's reading of each call, computed once for all rules.
+        self.salesforce_calls: dict[cst.Call, Any] = {}
         _prescan_module(self, module)
 
     # -- questions rules ask -------------------------------------------------
@@ -240,6 +264,72 @@ class PythonFacts:
         known = self.string_template(part.expression) if isinstance(part, cst.FormattedStringExpression) else None
         return known if known is not None else "{}"
 
+    def value_of(self, expr: cst.BaseExpression, hops: int = 0) -> cst.BaseExpression | None:
+        """The expression behind a name, `self.X`/`cls.X` or `Class.X`, followed a few hops; any other expression itself.
+
+        None when the name is bound to something unknown (a parameter without a default,
+        a loop target, an import, `x += 1`). A name bound nowhere in the file is returned as it is.
+        """
+        while hops < MAX_VALUE_HOPS and isinstance(expr, (cst.Name, cst.Attribute)):
+            found, value = self._bound_value(expr)
+            if not found:
+                return expr
+            if value is None:
+                return None
+            expr, hops = value, hops + 1
+        return None if hops >= MAX_VALUE_HOPS else expr
+
+    def integer_value(self, expr: cst.BaseExpression, hops: int = 0) -> int | None:
+        """The integer an expression is: a literal, a name bound to one, or `+ - * //` of such."""
+        expr = self.value_of(expr, hops)
+        if isinstance(expr, cst.Integer):
+            return int(expr.evaluated_value)
+        if isinstance(expr, cst.BinaryOperation) and type(expr.operator) in ARITHMETIC and hops < MAX_VALUE_HOPS:
+            left, right = self.integer_value(expr.left, hops + 1), self.integer_value(expr.right, hops + 1)
+            if left is not None and right is not None and (right or not isinstance(expr.operator, cst.FloorDivide)):
+                return ARITHMETIC[type(expr.operator)](left, right)
+        return None
+
+    def collection_size(self, expr: cst.BaseExpression) -> int | None:
+        """The number of items of a literal list/tuple/set (or of a literal dict's `.items()`/`.keys()`/`.values()`)."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args:
+            if expr.func.attr.value in ("items", "keys", "values"):
+                mapping = self.value_of(expr.func.value)
+                if isinstance(mapping, cst.Dict) and all(isinstance(e, cst.DictElement) for e in mapping.elements):
+                    return len(mapping.elements)
+            return None
+        items = self.value_of(expr)
+        if isinstance(items, (cst.List, cst.Tuple, cst.Set)) and not any(isinstance(e, cst.StarredElement) for e in items.elements):
+            return len(items.elements)
+        return None
+
+    def subscript_key(self, node: cst.Subscript) -> str | None:
+        """The string key of `x["records"]`."""
+        index = node.slice[0].slice if len(node.slice) == 1 else None
+        return self.string_template(index.value) if isinstance(index, cst.Index) else None
+
+    def dict_value(self, node: cst.Dict, key: str) -> cst.BaseExpression | None:
+        """The value of the string key `key` in a dict display."""
+        for element in node.elements:
+            if isinstance(element, cst.DictElement) and self.string_template(element.key) == key:
+                return element.value
+        return None
+
+    def is_builtin(self, func: cst.BaseExpression, name: str) -> bool:
+        """`func` is the builtin `name`, not shadowed by an import or assignment."""
+        return isinstance(func, cst.Name) and func.value == name and self.lookup(name) is None
+
+    def dynamic_member(self, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+        """(owner, name) of `getattr(owner, name)` or `owner.__getattr__(name)`: a member chosen at run time."""
+        if not isinstance(expr, cst.Call):
+            return None
+        args = [arg.value for arg in positional(expr)]
+        if self.is_builtin(expr.func, "getattr") and len(args) >= 2:
+            return args[0], args[1]
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "__getattr__" and len(args) == 1:
+            return expr.func.value, args[0]
+        return None
+
     def is_type(self, expr: cst.BaseExpression, *qualified: str) -> bool:
         found = self.type_of(expr)
         return found is not None and found.qualified in qualified
@@ -252,6 +342,10 @@ class PythonFacts:
         """The innermost loop around the current node within its function, if any."""
         loops = self.scope.loops
         return loops[-1] if loops else None
+
+    def enclosing_loops(self) -> tuple[Loop, ...]:
+        """All loops around the current node within its function, innermost last."""
+        return tuple(self.scope.loops)
 
     def function_key(self) -> str | None:
         """"name" for a module-level function, "Class.method" for a method; None elsewhere."""
@@ -266,19 +360,20 @@ class PythonFacts:
 
     def record_call(self, call: cst.Call) -> None:
         """Note same-module functions called in a loop (and `map(...)`), for one-level loop context."""
-        loop = self.enclosing_loop()
-        if loop is not None:
+        loops = self.scope.loops
+        if loops:
             callee = self._callee_key(call.func)
             if callee is not None:
-                self.loop_calls.setdefault(callee, Loop(loop.node, loop.iterable, via=callee))
-        if isinstance(call.func, cst.Name) and call.func.value == "map" and self.lookup("map") is None and len(call.args) >= 2:
+                self.loop_calls.setdefault(callee, []).append(tuple(replace(loop, via=callee) for loop in loops))
+        if self.is_builtin(call.func, "map") and len(call.args) >= 2:
             mapped, iterable = call.args[0].value, call.args[1].value
             if isinstance(mapped, cst.Lambda):
                 self._map_lambdas[mapped] = Loop(call, iterable)
             else:
                 callee = self._callee_key(mapped)
                 if callee is not None:
-                    self.loop_calls.setdefault(callee, Loop(call, iterable, via=callee))
+                    chain = (*loops, Loop(call, iterable))
+                    self.loop_calls.setdefault(callee, []).append(tuple(replace(loop, via=callee) for loop in chain))
 
     def _callee_key(self, func: cst.BaseExpression) -> str | None:
         if isinstance(func, cst.Name) and func.value in self.module_functions:
@@ -318,7 +413,7 @@ class PythonFacts:
             self._statements.append(node)
         if isinstance(node, cst.ClassDef):
             info = self.classes.get(node.name.value) or _class_info(self, node)
-            self.scope = Scope("class", node.name.value, self.scope, class_info=info)
+            self.scope = Scope("class", node.name.value, self.scope, names=info.names, class_info=info)
         elif isinstance(node, (cst.FunctionDef, cst.Lambda)):
             self._enter_function(node)
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
@@ -351,12 +446,10 @@ class PythonFacts:
         parent = self.scope
         name = node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
         scope = Scope("function", name, parent)
-        params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+        params = _parameters(node)
         if parent.kind == "class" and params and not _is_staticmethod(node):
             scope.self_name = params[0].name.value
-        for param in params:
-            annotated = _annotation_type(self, param.annotation) if getattr(param, "annotation", None) else None
-            scope.names[param.name.value] = Binding(object_type=annotated)
+        _bind_parameters(self, scope, params)
         mapped = self._map_lambdas.get(node) if isinstance(node, cst.Lambda) else None
         if mapped is not None:
             scope.loops.append(mapped)
@@ -370,27 +463,41 @@ class PythonFacts:
             if info is not None:
                 return info.attributes.get(attr)
         owner = self.type_of(expr.value)
-        if owner is None:
-            return None
-        handler = SUB_HANDLERS.get((owner.qualified, attr))
-        if handler:
-            return ObjectType(handler)
-        if owner.qualified == SALESFORCE and (attr in SALESFORCE_MEMBERS or attr.startswith("_")):
-            return None
-        per_object = PER_OBJECT_TYPES.get(owner.qualified)
-        return ObjectType(per_object) if per_object else None
+        return _member_type(owner, attr) if owner is not None else None
+
+    def _bound_value(self, expr: cst.Name | cst.Attribute) -> tuple[bool, cst.BaseExpression | None]:
+        """(whether the file binds `expr`, the value it binds) for a name, `self.X` or `Class.X`."""
+        if isinstance(expr, cst.Name):
+            binding = self.lookup(expr.value)
+            return (True, binding.value) if binding is not None else (False, None)
+        if not isinstance(expr.value, cst.Name):
+            return False, None
+        attr = expr.attr.value
+        info = self._self_class(expr.value.value)
+        if info is not None and attr in info.attribute_values:
+            return True, info.attribute_values[attr]
+        if info is None and self.lookup(expr.value.value) is None:
+            info = self.classes.get(expr.value.value)  # `Loader.CHUNK`
+        if info is not None and attr in info.names:
+            return True, info.names[attr].value
+        return False, None
 
     def _subscript_type(self, expr: cst.Subscript) -> ObjectType | None:
         """`result["records"]` of a query result is its records."""
         owner = self.type_of(expr.value)
-        index = expr.slice[0].slice if len(expr.slice) == 1 else None
-        key = self.string_template(index.value) if isinstance(index, cst.Index) else None
-        return ObjectType(RECORDS) if owner and owner.qualified == QUERY_RESULT and key == "records" else None
+        if owner is None or owner.qualified != QUERY_RESULT:
+            return None
+        return ObjectType(RECORDS) if self.subscript_key(expr) == "records" else None
 
     def _call_result_type(self, call: cst.Call) -> ObjectType | None:
         qualified = self.qualified_name(call.func)
         if qualified in CONSTRUCTORS:
             return ObjectType(CONSTRUCTORS[qualified])
+        dynamic = self.dynamic_member(call)
+        if dynamic is not None:
+            # `getattr(sf, name)`: an SFType (or a bulk type) picked at run time.
+            owner = self.type_of(dynamic[0])
+            return _member_type(owner, self.string_template(dynamic[1])) if owner is not None else None
         if qualified is None and isinstance(call.func, cst.Name) and call.func.value == "open" and self.lookup("open") is None:
             return ObjectType(FILE)
         if isinstance(call.func, cst.Attribute):
@@ -422,6 +529,29 @@ class PythonFacts:
 
 
 # -- binding helpers (shared by the pre-scan and the traversal) ----------------
+
+
+def _member_type(owner: ObjectType, attr: str | None) -> ObjectType | None:
+    """The type of member `attr` (None: chosen at run time) of an object of type `owner`: `sf.bulk`, `sf.Contact`."""
+    handler = SUB_HANDLERS.get((owner.qualified, attr))
+    if handler:
+        return ObjectType(handler)
+    if owner.qualified == SALESFORCE and attr is not None and (attr in SALESFORCE_MEMBERS or attr.startswith("_")):
+        return None
+    per_object = PER_OBJECT_TYPES.get(owner.qualified)
+    return ObjectType(per_object) if per_object else None
+
+
+def _parameters(node: cst.FunctionDef | cst.Lambda) -> list[cst.Param]:
+    params = node.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
+def _bind_parameters(facts: PythonFacts, scope: Scope, params: list[cst.Param]) -> None:
+    """Every parameter shadows outer names; its annotation gives its type, its default its value."""
+    for param in params:
+        annotated = _annotation_type(facts, param.annotation) if param.annotation is not None else None
+        scope.names[param.name.value] = Binding(object_type=annotated, value=param.default)
 
 
 def _bind_import(facts: PythonFacts, scope: Scope, node: cst.Import | cst.ImportFrom) -> None:
@@ -456,7 +586,7 @@ def _bind_assignment(facts: PythonFacts, scope: Scope, node: cst.Assign | cst.An
     alias = facts.qualified_name(value) if value is not None and value_type is None else None
     text = facts.string_template(value) if value is not None else None
     for target in targets:
-        _bind_target(scope, target, Binding(qualified=alias, object_type=value_type, text=text), facts)
+        _bind_target(scope, target, Binding(qualified=alias, object_type=value_type, text=text, value=value), facts)
 
 
 def _bind_target(scope: Scope, target: cst.BaseExpression, binding: Binding, facts: PythonFacts | None = None) -> None:
@@ -465,10 +595,28 @@ def _bind_target(scope: Scope, target: cst.BaseExpression, binding: Binding, fac
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
             _bind_target(scope, element.value, Binding(), facts)
-    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and facts and binding.object_type:
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and facts is not None:
         info = facts._self_class(target.value.value)
         if info is not None:
-            info.attributes[target.attr.value] = binding.object_type
+            if binding.object_type:
+                info.attributes[target.attr.value] = binding.object_type
+            _record_attribute_value(facts, info, target.attr.value, binding.value)
+
+
+def _record_attribute_value(facts: PythonFacts, info: ClassInfo, attr: str, value: cst.BaseExpression | None) -> None:
+    """`self.<attr> = value` somewhere in the class: known only while every assignment agrees.
+
+    The value is read where it is assigned (`self.size = size` takes the parameter's default
+    there), since other methods see other names; a bare name still unresolved stays unknown.
+    """
+    resolved = facts.value_of(value) if value is not None else None
+    if isinstance(resolved, cst.Name):
+        resolved = None
+    values = info.attribute_values
+    if attr not in values:
+        values[attr] = resolved
+    elif values[attr] is not resolved and not (resolved is not None and values[attr] is not None and values[attr].deep_equals(resolved)):
+        values[attr] = None
 
 
 def _annotation_type(facts: PythonFacts, annotation: cst.Annotation | None) -> ObjectType | None:
@@ -512,6 +660,8 @@ def _prescan_module(facts: PythonFacts, module: cst.Module) -> None:
         returns = _infer_return_type(facts, function)
         scope.names[function.name.value] = Binding(qualified=None, returns=returns)
     for info in facts.classes.values():
+        _prescan_class_body(facts, info)
+    for info in facts.classes.values():
         _prescan_self_attributes(facts, info)
 
 
@@ -534,6 +684,19 @@ def _class_info(facts: PythonFacts, node: cst.ClassDef) -> ClassInfo:
     return info
 
 
+def _prescan_class_body(facts: PythonFacts, info: ClassInfo) -> None:
+    """Class constants (`CHUNK = 200`), so `self.CHUNK` reads in any method, also above the constant."""
+    scope = Scope("class", info.name, facts.module_scope, names=info.names, class_info=info)
+    saved, facts.scope = facts.scope, scope
+    try:
+        for statement in _statements_in(info.node.body.body):
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    _bind_statement(facts, scope, small)
+    finally:
+        facts.scope = saved
+
+
 def _prescan_self_attributes(facts: PythonFacts, info: ClassInfo) -> None:
     """`self.x = Salesforce(...)` in any method, so other methods see the client."""
     for method in info.methods.values():
@@ -552,10 +715,12 @@ def _prescan_self_attributes(facts: PythonFacts, info: ClassInfo) -> None:
 
 def _method_scope(facts: PythonFacts, function: cst.FunctionDef, owner: ClassInfo | None) -> Scope:
     """A fresh scope for reading a function's body outside the traversal."""
-    parent = Scope("class", owner.name, facts.module_scope, class_info=owner) if owner else facts.module_scope
-    params = function.params.params
+    parent = Scope("class", owner.name, facts.module_scope, names=owner.names, class_info=owner) if owner else facts.module_scope
+    params = _parameters(function)
     self_name = params[0].name.value if owner and params and not _is_staticmethod(function) else None
-    return Scope("function", function.name.value, parent, self_name=self_name)
+    scope = Scope("function", function.name.value, parent, self_name=self_name)
+    _bind_parameters(facts, scope, params)
+    return scope
 
 
 def _infer_return_type(facts: PythonFacts, function: cst.FunctionDef, owner: ClassInfo | None = None) -> ObjectType | None:
@@ -593,7 +758,7 @@ def _returned_type(facts: PythonFacts, function: cst.FunctionDef, owner: ClassIn
 def _bind_statement(facts: PythonFacts, scope: Scope, small: cst.BaseSmallStatement) -> None:
     if isinstance(small, (cst.Import, cst.ImportFrom)):
         _bind_import(facts, scope, small)
-    elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+    elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
         _bind_assignment(facts, scope, small)
 
 
