@@ -511,6 +511,7 @@ class ResultUse:
         self.query = query
         self.names: set[str] = set()
         self.records: cst.CSTNode | None = None  # the first read of its records
+        self.existence_only = True  # every read of the records only asks whether there are any
         self.handed_off = False  # given to a same-module function, which may page through it
 
     def holds_result(self, expr: cst.BaseExpression) -> bool:
@@ -528,17 +529,21 @@ class ResultUse:
         if value is not None and self.holds_result(value):
             self.names.update(target.value for target in targets if isinstance(target, cst.Name))
 
-    def subscripted(self, node: cst.Subscript) -> None:
-        if self.records is None and self.facts.subscript_key(node) == "records" and self.holds_result(node.value):
-            self.records = node
+    def subscripted(self, node: cst.Subscript, tested: set[cst.CSTNode]) -> None:
+        if self.facts.subscript_key(node) == "records" and self.holds_result(node.value):
+            self._read(node, tested)
 
-    def called(self, node: cst.Call) -> None:
+    def called(self, node: cst.Call, tested: set[cst.CSTNode]) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args and self.holds_result(func.value):
-            if self.records is None and self.facts.string_template(node.args[0].value) == "records":
-                self.records = node
+            if self.facts.string_template(node.args[0].value) == "records":
+                self._read(node, tested)
         elif any(self.holds_result(arg.value) for arg in node.args) and self._is_local_function(func):
             self.handed_off = True
+
+    def _read(self, node: cst.CSTNode, tested: set[cst.CSTNode]) -> None:
+        self.records = self.records or node
+        self.existence_only &= node in tested
 
     def _is_local_function(self, func: cst.BaseExpression) -> bool:
         if isinstance(func, cst.Attribute):
@@ -597,6 +602,15 @@ class QueryWithoutPagination(PythonRule):
         "total = sf.query('SELECT COUNT() FROM Contact')['totalSize']\n"
         "by_stage = sf.query('SELECT StageName, SUM(Amount) total FROM Opportunity GROUP BY StageName')['records']\n"
         "only = sf.query(f\"SELECT Name FROM Account WHERE Id = '{account_id}'\")['records']\n",
+        # Only asks whether any record exists: the first batch answers that.
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def known(sf: Salesforce, email):\n"
+            "    found = sf.query(f\"SELECT Id FROM Contact WHERE Email = '{email}'\")\n"
+            "    if not found['records']:\n"
+            "        return False\n"
+            "    return len(found['records']) > 0\n"
+        ),
         # Pages followed with query_more until done.
         "from simple_salesforce import Salesforce\n\n"
         "def contacts(sf: Salesforce):\n"
@@ -653,6 +667,7 @@ class QueryWithoutPagination(PythonRule):
         super().__init__(context)
         self.functions = [FunctionReads()]  # the module, then the functions around the current node
         self.following = 0  # query results being followed
+        self.tested: set[cst.CSTNode] = set()  # expressions only tested for emptiness: `if not r["records"]`
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(FunctionReads())
@@ -686,8 +701,8 @@ class QueryWithoutPagination(PythonRule):
 
         def message() -> str | None:
             # Decided once the file is read: what the rest of the function did with the result.
-            if use.records is None or use.handed_off or function.pages:
-                return None
+            if use.records is None or use.existence_only or use.handed_off or function.pages:
+                return None  # an existence check needs only the first batch
             read = " ".join(self.facts.source(use.records).split())
             read = f"`{read}` is read" if len(read) <= 40 else "its `records` are read"
             return (
@@ -709,15 +724,24 @@ class QueryWithoutPagination(PythonRule):
 
     # Query results: followed through the nodes after (and around) each query, until its function ends.
 
+    def visit_If(self, node: cst.If) -> None:
+        self.tested.add(_emptiness_operand(node.test))
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self.tested.add(_emptiness_operand(node.test))
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        self.tested.add(_emptiness_operand(node))
+
     def leave_Subscript(self, original_node: cst.Subscript) -> None:
         if self.facts.subscript_key(original_node) == "done":
             self.functions[-1].pages = True
         for use in self._results():
-            use.subscripted(original_node)
+            use.subscripted(original_node, self.tested)
 
     def leave_Call(self, original_node: cst.Call) -> None:
         for use in self._results():
-            use.called(original_node)
+            use.called(original_node, self.tested)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         for use in self._results():
@@ -731,6 +755,19 @@ class QueryWithoutPagination(PythonRule):
         if not self.following:
             return []
         return [use for function in self.functions for use in function.results]
+
+
+def _emptiness_operand(test: cst.BaseExpression) -> cst.BaseExpression:
+    """What a condition asks "is it empty?" of: `x`, `not x`, `len(x)`, `len(x) == 0`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _emptiness_operand(test.expression)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        right = test.comparisons[0].comparator
+        if isinstance(right, cst.Integer) and right.value == "0":
+            return _emptiness_operand(test.left)
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value in ("len", "bool") and len(test.args) == 1:
+        return test.args[0].value
+    return test
 
 
 def _over(endpoint: Endpoint) -> str:
