@@ -670,3 +670,141 @@ def test_skipped_loops_hand_the_judgement_to_the_next_loop_out_or_to_the_callers
         (3, "retried|8|For"),  # the first call site (line 7) is in a literal loop too: the next one counts
         (10, "None|8|For"),
     ]
+
+
+class ScopeProbe(PythonRule):
+    """
+    ## What it does
+    Test probe: reports the current function, the value and the method calls behind every `show(...)` argument.
+
+    ## Why it matters
+    It lets the tests read `current_function`, `value_of(defaults=False)` and `Binding.method_calls` in the traversal.
+
+    ## Example
+    ```python
+    show(session)
+    ```
+
+    ## Use instead
+    ```python
+    pass
+    ```
+    """
+
+    code = "IL993"
+    name = "scope-probe"
+    severity = Severity.NOTE
+    confidence = Confidence.HIGH
+    valid = ["pass\n"]
+    invalid = ["show(x)\n"]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not (isinstance(node.func, cst.Name) and node.func.value == "show"):
+            return
+        expr = node.args[0].value
+        function = self.facts.current_function()
+        value = self.facts.value_of(expr, defaults=False)
+        binding = self.facts.lookup(expr.value) if isinstance(expr, cst.Name) else None
+        calls = ",".join(call.func.attr.value for call in binding.method_calls) if binding else ""
+        shown = self.facts.source(value) if value is not None else "?"
+        self.report(node, f"{function.name.value if function else '-'}|{shown}|{calls}")
+
+
+def scopes(code: str) -> list[tuple[int, str]]:
+    """(line, "function|value|method calls") for every `show(...)` call."""
+    result = lint_file("probe.py", textwrap.dedent(code).encode(), [ScopeProbe], {})
+    return sorted((f.span.start_line, f.message) for f in result.findings)
+
+
+def test_current_function_parameters_as_unknowns_and_method_calls_so_far():
+    found = scopes(
+        """\
+        import requests
+
+        def outer(size=5, session=None):
+            show(size)
+            handler = lambda: show(size)
+            class Local:
+                show(size)
+            def inner():
+                show(size)
+            local = requests.Session()
+            show(local)
+            local.mount("https://", adapter)
+            local.headers.update(HEADERS)
+            show(local)
+            with requests.Session() as other:
+                show(other)
+
+        class Client:
+            def push(self):
+                show(self)
+
+        show(SETTINGS)
+        """
+    )
+    assert found == [
+        (4, "outer|?|"),  # with defaults=False a parameter's default is not its value
+        (5, "outer|?|"),  # a lambda is inside the def
+        (7, "outer|?|"),  # so is a class body
+        (9, "inner|?|"),
+        (11, "outer|requests.Session()|"),  # the mount below is not made yet
+        (14, "outer|requests.Session()|mount"),  # calls on the object's attributes are not its own
+        (16, "outer|requests.Session()|"),  # `with x as y`: y holds x
+        (20, "push|?|"),
+        (22, "-|SETTINGS|"),
+    ]
+
+
+def test_other_functions_are_read_in_their_own_scope_and_classes_keep_self_calls():
+    from lint.sources.python_facts import PythonFacts
+
+    facts = PythonFacts(
+        cst.parse_module(
+            textwrap.dedent(
+                """\
+                import requests
+
+                def make(methods=None):
+                    s = requests.Session()
+                    s.mount("https://", adapter)
+                    if verbose:
+                        s.hooks.append(log)
+                        s.close()
+                    for item in items:
+                        pass
+                    with open(path) as fh:
+                        return s
+
+                class Client:
+                    def __init__(self):
+                        self.http = requests.Session()
+                        self.http.mount("https://", adapter)
+                        self.mount("http://", adapter)
+                        self.http = make()
+
+                session = make()
+                session.mount("https://", other)
+                """
+            )
+        )
+    )
+    make = facts.module_function("make")
+    assert facts.callee(cst.Name("make")) is make and facts.module_function("session") is None
+    scope = facts.function_scope(make)
+    assert scope is facts.function_scope(make)  # read once
+    names = scope.names
+    assert [call.func.attr.value for call in names["s"].method_calls] == ["mount", "close"]
+    assert names["methods"].parameter and names["item"].value is None
+    with facts.in_scope(scope):
+        assert facts.source(facts.value_of(cst.Name("fh"))) == "open(path)"
+        assert facts.value_of(cst.Name("methods"), defaults=False) is None
+        assert facts.current_function() is make
+    assert facts.current_function() is None  # the traversal point is restored
+    client = facts.classes["Client"]
+    assert {attr: [facts.source(call.func) for call, _ in calls] for attr, calls in client.method_calls.items()} == {
+        "http": ["self.http.mount"],
+        "": ["self.mount"],
+    }
+    assert [facts.source(value) for value, _ in client.attribute_assignments["http"]] == ["requests.Session()", "make()"]
+    assert [call.func.attr.value for call in facts.module_scope.names["session"].method_calls] == ["mount"]

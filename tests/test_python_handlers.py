@@ -39,20 +39,10 @@ class ConsumerProbe(PythonRule):
     valid = ["pass\n"]
     invalid = ["write(event)\n"]
 
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self.functions: list[cst.FunctionDef] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.functions.pop()
-
     def visit_Call(self, node: cst.Call) -> None:
         if not (isinstance(node.func, cst.Name) and node.func.value == "write"):
             return
-        consumer = enclosing_consumer(self.facts, self.functions[-1] if self.functions else None)
+        consumer = enclosing_consumer(self.facts)
         if consumer is None:
             self.report(node, "-")
         else:
@@ -290,3 +280,17 @@ def test_script_level_subscription_loops_and_callbacks():
     )
     assert found["fed_by_script"][:2] == ("pubsub", "event")
     assert found["script_callback"] == ("pubsub", "message", "None", "the subscription callback `on_message`")
+
+
+def test_a_channel_bound_in_the_subscribing_function_is_read_there():
+    found = consumers(
+        """
+        def on_order(event, client):
+            write(event)  # local_channel
+
+        def main(pubsub):
+            channel = "/event/Order__e"
+            pubsub.subscribe(channel, "LATEST", "", 1, on_order)
+        """
+    )
+    assert found["local_channel"] == ("pubsub", "event", "None", "the subscription callback `on_order`")

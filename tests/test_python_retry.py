@@ -41,29 +41,18 @@ class RetryProbe(PythonRule):
     valid = ["pass\n"]
     invalid = ["session.post(url)\n"]
 
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self.functions: list[cst.FunctionDef] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.functions.pop()
-
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        function = self.functions[-1] if self.functions else None
         if isinstance(func, cst.Attribute) and func.attr.value in PROBED:
-            self._report(node, enclosing_retry(self.facts, function) or session_retry(self.facts, func.value, function))
+            self._report(node, enclosing_retry(self.facts) or session_retry(self.facts, func.value))
         elif isinstance(func, cst.Name) and func.value == "Retry":
             self._report(node, urllib3_retry(self.facts, node))
 
     def visit_For(self, node: cst.For) -> None:
-        self._report(node, loop_retry(self.facts, node, self.functions[-1] if self.functions else None))
+        self._report(node, loop_retry(self.facts, node))
 
     def visit_While(self, node: cst.While) -> None:
-        self._report(node, loop_retry(self.facts, node, self.functions[-1] if self.functions else None))
+        self._report(node, loop_retry(self.facts, node))
 
     def _report(self, node: cst.CSTNode, policy: RetryPolicy | None) -> None:
         if policy is None:
@@ -548,3 +537,33 @@ def test_the_requests_retry_session_recipe():
         """
     )
     assert found["recipe"] == ("adapter", "urllib3", "stop=True", "wait=True", "", "urllib3 `Retry(...)`")
+
+
+def test_sessions_mounted_in_one_method_and_kept_on_self_or_passed_in():
+    found = retries(
+        """
+        import requests
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
+        class Client:
+            def __init__(self):
+                session = requests.Session()
+                retries = Retry(total=3, allowed_methods=None)
+                session.mount("https://", HTTPAdapter(max_retries=retries))
+                self.session = session
+
+            def push(self, body):
+                self.session.post(URL, json=body)  # kept_on_self
+
+        DEFAULT = requests.Session()
+        DEFAULT.mount("https://", HTTPAdapter(max_retries=Retry(total=3, allowed_methods=None)))
+
+        def send(order, session=DEFAULT):
+            session.post(URL, json=order)  # default_session
+            DEFAULT.post(URL, json=order)  # module_session
+        """
+    )
+    assert found["kept_on_self"][:5] == ("adapter", "urllib3", "stop=True", "wait=False", "*")  # `retries` read in __init__
+    assert found["default_session"] == NOT_RETRIED  # the caller's session, whatever the default
+    assert found["module_session"][0] == "adapter"

@@ -9,10 +9,10 @@ import libcst as cst
 
 from lint.findings import Confidence, Severity
 from lint.rules.base import Example, Option, PythonRule
-from lint.sources.python_calls import has_double_star, keyword, positional
-from lint.sources.python_facts import SALESFORCE
+from lint.sources.python_calls import has_double_star, keyword, positional, walk
+from lint.sources.python_facts import SALESFORCE, PythonFacts
 from lint.sources.python_handlers import OUTBOUND_MESSAGE, PUBSUB, WEBHOOK, Consumer, enclosing_consumer
-from lint.sources.python_retry import ADAPTER, DECORATOR, MANUAL_LOOP, RetryPolicy, bound_value, callee, enclosing_retry, session_retry, walk
+from lint.sources.python_retry import ADAPTER, DECORATOR, MANUAL_LOOP, RetryPolicy, enclosing_retry, resolved, session_retry
 from lint.sources.python_salesforce import HTTP_CLIENTS, HTTP_MODULES, SalesforceCall, salesforce_call
 
 DEFAULT_EXTERNAL_ID = "External_Id__c"
@@ -36,24 +36,6 @@ OUTBOUND_ID = re.compile(r"^(\.//)?(\{[^}]*\}|\w+:)?Id$")  # "Id", "sf:Id", "{ns
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "echo", "secho"})
 
 
-class _FunctionRule(PythonRule, abstract=True):
-    """A rule that needs the innermost enclosing `def` (the facts know only its scope name)."""
-
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self.functions: list[cst.FunctionDef] = []
-
-    @property
-    def function(self) -> cst.FunctionDef | None:
-        return self.functions[-1] if self.functions else None
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.functions.pop()
-
-
 @dataclass
 class _Lookups:
     """What a function has looked up so far: the text of its queries and the helpers it called."""
@@ -62,7 +44,7 @@ class _Lookups:
     helpers: list[cst.FunctionDef] = field(default_factory=list)
 
 
-class CreateInsteadOfUpsert(_FunctionRule):
+class CreateInsteadOfUpsert(PythonRule):
     """
     ## What it does
     Finds records created with a plain insert — `sf.<Object>.create()`,
@@ -180,16 +162,9 @@ class CreateInsteadOfUpsert(_FunctionRule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.lookups: list[_Lookups] = [_Lookups()]
+        self.lookups: dict[cst.FunctionDef | None, _Lookups] = {}  # by function; None: module level
+        self.helper_texts: dict[cst.FunctionDef, str] = {}
         self.append_only = {name.lower() for name in self.option("append-only-objects")}
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        super().visit_FunctionDef(node)
-        self.lookups.append(_Lookups())
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        super().leave_FunctionDef(original_node)
-        self.lookups.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
         found = salesforce_call(self.facts, node)
@@ -206,30 +181,34 @@ class CreateInsteadOfUpsert(_FunctionRule):
 
     def _looked_up(self, sobject: str) -> bool:
         mention = re.compile(rf"\b{re.escape(sobject)}\b", re.IGNORECASE)
-        lookups = self.lookups[-1]
+        lookups = self._lookups()
         if any(mention.search(text) for text in lookups.texts):
             return True
         helper_lookup = re.compile(rf"(?i)\bfrom\s+{re.escape(sobject)}\b|\.{re.escape(sobject)}\.get|sobjects/{re.escape(sobject)}/")
-        return any(helper_lookup.search(self._code_with_strings(helper, helper)) for helper in lookups.helpers)
+        return any(helper_lookup.search(self._helper_text(helper)) for helper in lookups.helpers)
+
+    def _lookups(self) -> _Lookups:
+        function = self.facts.current_function()
+        if function not in self.lookups:
+            self.lookups[function] = _Lookups()
+        return self.lookups[function]
 
     def _note_lookup(self, node: cst.Call, found: SalesforceCall | None) -> None:
-        lookups = self.lookups[-1]
+        lookups = self._lookups()
         if found is not None and (found.operation in LOOKUP_OPERATIONS or found.http_method == "GET"):
-            arguments = " ".join(self._code_with_strings(arg.value, self.function) for arg in node.args)
+            arguments = " ".join(_code_with_strings(self.facts, arg.value) for arg in node.args)
             lookups.texts.append(f"{found.sobject or ''} {found.rest_path or ''} {arguments}")
         elif found is None:
-            helper = callee(self.facts, node.func)
+            helper = self.facts.callee(node.func)
             if helper is not None:
                 lookups.helpers.append(helper)
 
-    def _code_with_strings(self, node: cst.CSTNode, function: cst.FunctionDef | None) -> str:
-        """The code of `node` followed by the strings its names hold (`sf.query(SOQL)` reads SOQL's text)."""
-        parts = [self.facts.source(node)]
-        for name in (n for n in walk(node) if isinstance(n, cst.Name)):
-            text = self.facts.string_template(bound_value(self.facts, name, function))
-            if text:
-                parts.append(text)
-        return " ".join(parts)
+    def _helper_text(self, helper: cst.FunctionDef) -> str:
+        """A helper's code with the strings its names hold there; read once per helper (it walks the helper's body)."""
+        if helper not in self.helper_texts:
+            with self.facts.in_scope(self.facts.function_scope(helper)):
+                self.helper_texts[helper] = _code_with_strings(self.facts, helper)
+        return self.helper_texts[helper]
 
     def _what(self, node: cst.Call, found: SalesforceCall, sobject: str) -> str:
         func = self.facts.source(node.func)
@@ -244,7 +223,7 @@ class CreateInsteadOfUpsert(_FunctionRule):
         args = positional(node)
         if found.api == "sobject":
             data = args[0].value if args else None
-            field_name, value = _external_id(self.facts, data, self.function)
+            field_name, value = _external_id(self.facts, data)
             data_text = _short_source(self.facts, data, "data")
             return f"`{receiver}.upsert('{field_name}/' + {value}, {data_text})`"
         if found.api == "bulk":
@@ -252,7 +231,7 @@ class CreateInsteadOfUpsert(_FunctionRule):
         if found.api == "bulk2":
             return f"`{receiver}.upsert({_arguments(self.facts, node)}, external_id_field='{DEFAULT_EXTERNAL_ID}')`"
         body = keyword(node, "json") or keyword(node, "data")
-        field_name, _ = _external_id(self.facts, body.value if body else None, self.function)
+        field_name, _ = _external_id(self.facts, body.value if body else None)
         return f"PATCH `sobjects/{sobject}/{field_name}/<value>`"
 
 
@@ -348,7 +327,7 @@ class UpsertOnRecordId(PythonRule):
         )
 
 
-class RetryWithoutIdempotencyKey(_FunctionRule):
+class RetryWithoutIdempotencyKey(PythonRule):
     """
     ## What it does
     Finds POST and PATCH requests that are retried automatically — by a
@@ -476,7 +455,7 @@ class RetryWithoutIdempotencyKey(_FunctionRule):
         method, url = request
         if url is not None and NOT_A_CREATE_URL.search(url):
             return
-        policy = enclosing_retry(self.facts, self.function) or self._session_policy(node, method)
+        policy = enclosing_retry(self.facts) or self._session_policy(node, method)
         if policy is None or self._carries_key(node):
             return
         func = self.facts.source(node.func)
@@ -493,8 +472,9 @@ class RetryWithoutIdempotencyKey(_FunctionRule):
         )
 
     def _where(self, node: cst.Call, policy: RetryPolicy, method: str) -> str:
-        if policy.kind == DECORATOR and self.function is not None:
-            return f" on `{self.function.name.value}`"
+        function = self.facts.current_function()
+        if policy.kind == DECORATOR and function is not None:
+            return f" on `{function.name.value}`"
         if policy.kind == ADAPTER:
             verbs = "allows every method" if policy.methods is None else f"allows {method}"
             return f" mounted on `{self.facts.source(node.func.value)}` (it {verbs})"
@@ -520,22 +500,23 @@ class RetryWithoutIdempotencyKey(_FunctionRule):
 
     def _is_http_client(self, receiver: cst.BaseExpression) -> bool:
         known = self.facts.type_of(receiver)
-        return (known is not None and known.qualified in HTTP_CLIENT_TYPES) or session_retry(self.facts, receiver, self.function) is not None
+        return (known is not None and known.qualified in HTTP_CLIENT_TYPES) or session_retry(self.facts, receiver) is not None
 
     def _session_policy(self, node: cst.Call, method: str) -> RetryPolicy | None:
-        policy = session_retry(self.facts, node.func.value, self.function) if isinstance(node.func, cst.Attribute) else None
+        policy = session_retry(self.facts, node.func.value) if isinstance(node.func, cst.Attribute) else None
         return policy if policy is not None and policy.retries(method) else None
 
     def _carries_key(self, node: cst.Call) -> bool:
         """A key in the call's headers or body, anywhere in the function, or in a helper building them."""
         if has_double_star(node):
             return True  # **kwargs may carry the headers
-        texts = [self.facts.source(self.function) if self.function else self.facts.source(node)]
+        function = self.facts.current_function()
+        texts = [self.facts.source(function) if function else self.facts.source(node)]
         for arg in node.args:
-            value = bound_value(self.facts, arg.value, self.function)
+            value = resolved(self.facts, arg.value)
             texts.append(self.facts.source(value))
             for call in (n for n in walk(value) if isinstance(n, cst.Call)):
-                helper = callee(self.facts, call.func)
+                helper = self.facts.callee(call.func)
                 if helper is not None:
                     texts.append(self.facts.source(helper))
         return any(IDEMPOTENCY_KEY.search(text) for text in texts)
@@ -544,7 +525,7 @@ class RetryWithoutIdempotencyKey(_FunctionRule):
         return self.facts.string_template(arg.value) if arg is not None else None
 
 
-class ConsumerWithoutDedupe(_FunctionRule):
+class ConsumerWithoutDedupe(PythonRule):
     """
     ## What it does
     Finds Salesforce event consumers that write for each event without
@@ -676,7 +657,7 @@ class ConsumerWithoutDedupe(_FunctionRule):
         write = self._create(node)
         if write is None:
             return
-        consumer = enclosing_consumer(self.facts, self.function)
+        consumer = enclosing_consumer(self.facts)
         if consumer is None or self._dedupes(consumer):
             return
         keys, fix = _dedupe_advice(consumer)
@@ -703,7 +684,7 @@ class ConsumerWithoutDedupe(_FunctionRule):
         if verb == "post" and self._posts_elsewhere(node):
             return "POSTs"
         if verb in ("execute", "executemany"):
-            sql = self.facts.string_template(bound_value(self.facts, node.args[0].value, self.function)) if node.args else None
+            sql = self.facts.string_template(node.args[0].value) if node.args else None
             return "runs an INSERT" if sql and SQL_INSERT.match(sql) and not SQL_UPSERT.search(sql) else None
         if verb in DB_CREATE_METHODS or (verb == "create" and isinstance(func.value, cst.Attribute) and func.value.attr.value == "objects"):
             return "inserts a row"
@@ -721,6 +702,7 @@ class ConsumerWithoutDedupe(_FunctionRule):
         return not (text and NOT_A_CREATE_URL.search(text))
 
     def _dedupes(self, consumer: Consumer) -> bool:
+        """The consumer or the loop that feeds it reads a dedupe key: walked once each, only for consumers that write."""
         if consumer.node not in self._checked:
             places = [consumer.node, consumer.origin] if consumer.origin is not None else [consumer.node]
             self._checked[consumer.node] = any(_reads_dedupe_key(place, consumer) for place in places)
@@ -742,15 +724,25 @@ def _created_sobject(found: SalesforceCall) -> str | None:
     return None
 
 
-def _external_id(facts, data: cst.BaseExpression | None, function: cst.FunctionDef | None) -> tuple[str, str]:
+def _external_id(facts: PythonFacts, data: cst.BaseExpression | None) -> tuple[str, str]:
     """An External ID field in the record being created (`Order_Key__c`), and the code of its value."""
-    record = bound_value(facts, data, function) if data is not None else None
+    record = resolved(facts, data) if data is not None else None
     if isinstance(record, cst.Dict):
         for element in record.elements:
             key = facts.string_template(element.key) if isinstance(element, cst.DictElement) else None
             if key and EXTERNAL_ID_FIELD.search(key):
                 return key, _short_source(facts, element.value, "key")
     return DEFAULT_EXTERNAL_ID, "key"
+
+
+def _code_with_strings(facts: PythonFacts, node: cst.CSTNode) -> str:
+    """The code of `node` followed by the strings its names hold where the facts stand (`sf.query(SOQL)` reads SOQL's text)."""
+    parts = [facts.source(node)]
+    for name in (n for n in walk(node) if isinstance(n, cst.Name)):
+        text = facts.string_template(name)
+        if text:
+            parts.append(text)
+    return " ".join(parts)
 
 
 def _short_source(facts, expr: cst.BaseExpression | None, fallback: str) -> str:

@@ -1,6 +1,8 @@
-"""Small readers of libcst call nodes, shared by the facts and the Python rules."""
+"""Small readers of libcst call nodes and expressions, shared by the facts and the Python rules."""
 
 from __future__ import annotations
+
+from typing import Iterator
 
 import libcst as cst
 
@@ -21,3 +23,20 @@ def positional(call: cst.Call) -> list[cst.Arg]:
 
 def is_none(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and everything below it, not entering nested functions, classes or lambdas.
+
+    For small subtrees (an argument, a loop header, a bound value): libcst builds `children`
+    anew on every call, so walking a whole body costs as much as traversing it again. Walk a
+    whole body only for a rare construct already recognised (a retry loop, a subscription
+    loop, a POST route), once per file, and say so where it is done.
+    """
+    yield node
+    for child in node.children:
+        if not isinstance(child, SCOPES):
+            yield from walk(child)

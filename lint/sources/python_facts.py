@@ -10,18 +10,24 @@ DESIGN.md), one cheap table of bindings answers what rules ask:
   `getattr(sf, name)`);
 - what value a name is bound to (`BATCH_SIZE = 200`, `self.CHUNK`, a parameter
   default), so rules can read literal numbers and collections behind names;
-- which loops (for/while/comprehension/`map`) enclose the current node.
+- which loops (for/while/comprehension/`map`) enclose the current node, and which
+  `def` (`current_function()`);
+- what methods are called on a bound object (`session.mount(...)`, `self.http.mount(...)`).
 
 Module and class level bindings (class constants and `self.x = ...` in any
 method) are pre-scanned from the top-level statements, so a function may use a
 client or constant bound further down the file. Function-local bindings are
-recorded as the single traversal passes them.
+recorded as the single traversal passes them. A question about another function
+than the one being traversed (a session factory, a callback) is answered inside
+`in_scope(function_scope(f))`: the same binding rules applied to that function's
+statements, read once and cached.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import libcst as cst
 
@@ -147,6 +153,9 @@ class Binding:
     returns: ObjectType | None = None  # the name is a function returning this type
     text: str | None = None  # the name holds a string: its text, unknown parts as `{}`
     value: cst.BaseExpression | None = None  # the expression assigned (a parameter's default); None: unknown
+    parameter: bool = False  # a parameter: the caller's value, `value` only its default
+    # `name.method(...)` statements made in the binding's scope after it (`session.mount(...)`), in order
+    method_calls: list[cst.Call] = field(default_factory=list)
 
 
 @dataclass
@@ -158,6 +167,10 @@ class ClassInfo:
     attributes: dict[str, ObjectType] = field(default_factory=dict)  # self.<attr> -> type
     # self.<attr> -> the value every assignment in the class gives it; None when they differ or it is unknown
     attribute_values: dict[str, cst.BaseExpression | None] = field(default_factory=dict)
+    # every `self.<attr> = value` in the methods, with the method it is in
+    attribute_assignments: dict[str, list[tuple[cst.BaseExpression, cst.FunctionDef]]] = field(default_factory=dict)
+    # `self.<attr>.method(...)` statements in the methods (key "" for `self.method(...)`), with the method
+    method_calls: dict[str, list[tuple[cst.Call, cst.FunctionDef]]] = field(default_factory=dict)
     names: dict[str, Binding] = field(default_factory=dict)  # the class body's own bindings (constants)
 
     def known_base(self) -> str | None:
@@ -173,6 +186,7 @@ class Scope:
     class_info: ClassInfo | None = None  # for class scopes
     self_name: str | None = None  # first parameter of a method
     loops: list[Loop] = field(default_factory=list)  # enclosing loops within this function
+    node: cst.FunctionDef | cst.Lambda | None = None  # for function scopes: the def or lambda
 
     def qualified_scope_name(self) -> str:
         parts = []
@@ -198,6 +212,9 @@ class PythonFacts:
         # order, the loops around it (innermost last, each with `via` naming the function).
         self.loop_calls: dict[str, list[tuple[Loop, ...]]] = {}
         self.module_functions: set[str] = set()
+        self._module_functions: dict[str, cst.FunctionDef] = {}
+        self._function_scopes: dict[cst.FunctionDef, Scope] = {}  # bodies read outside the traversal
+        self._owners: dict[cst.FunctionDef, ClassInfo] | None = None  # method -> its class
         # Filled as the traversal enters each loop, when a rule reads loop shapes (see python_loops).
         self.loop_shapes: dict[cst.CSTNode, LoopShape] = {}
         # python_salesforce's reading of each call, computed once for all rules.
@@ -264,14 +281,15 @@ class PythonFacts:
         known = self.string_template(part.expression) if isinstance(part, cst.FormattedStringExpression) else None
         return known if known is not None else "{}"
 
-    def value_of(self, expr: cst.BaseExpression, hops: int = 0) -> cst.BaseExpression | None:
+    def value_of(self, expr: cst.BaseExpression, hops: int = 0, *, defaults: bool = True) -> cst.BaseExpression | None:
         """The expression behind a name, `self.X`/`cls.X` or `Class.X`, followed a few hops; any other expression itself.
 
         None when the name is bound to something unknown (a parameter without a default,
         a loop target, an import, `x += 1`). A name bound nowhere in the file is returned as it is.
+        With `defaults=False` a parameter is unknown too: its default is only what the caller may leave out.
         """
         while hops < MAX_VALUE_HOPS and isinstance(expr, (cst.Name, cst.Attribute)):
-            found, value = self._bound_value(expr)
+            found, value = self._bound_value(expr, defaults)
             if not found:
                 return expr
             if value is None:
@@ -347,6 +365,15 @@ class PythonFacts:
         """All loops around the current node within its function, innermost last."""
         return tuple(self.scope.loops)
 
+    def current_function(self) -> cst.FunctionDef | None:
+        """The innermost `def` around the current node (lambdas and classes inside it count as in it); None outside any."""
+        scope: Scope | None = self.scope
+        while scope is not None:
+            if isinstance(scope.node, cst.FunctionDef):
+                return scope.node
+            scope = scope.parent
+        return None
+
     def function_key(self) -> str | None:
         """"name" for a module-level function, "Class.method" for a method; None elsewhere."""
         scope = self.scope
@@ -375,13 +402,29 @@ class PythonFacts:
                     chain = (*loops, Loop(call, iterable))
                     self.loop_calls.setdefault(callee, []).append(tuple(replace(loop, via=callee) for loop in chain))
 
+    def callee(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
+        """The same-module function (`helper(...)`) or method (`self.helper(...)`) that calling `func` here runs."""
+        found = self._callee(func)
+        return found[1] if found is not None else None
+
+    def module_function(self, name: str) -> cst.FunctionDef | None:
+        """The module-level function called `name` (also one defined under a module-level if/try/with)."""
+        return self._module_functions.get(name)
+
     def _callee_key(self, func: cst.BaseExpression) -> str | None:
-        if isinstance(func, cst.Name) and func.value in self.module_functions:
-            return func.value
+        found = self._callee(func)
+        return found[0] if found is not None else None
+
+    def _callee(self, func: cst.BaseExpression) -> tuple[str, cst.FunctionDef] | None:
+        """("name" or "Class.method", its def) for a call of a same-module function or method."""
+        if isinstance(func, cst.Name):
+            function = self._module_functions.get(func.value)
+            return (func.value, function) if function is not None else None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            info = self._self_class(func.value.value)
-            if info is not None and func.attr.value in info.methods:
-                return f"{info.name}.{func.attr.value}"
+            info = self.self_class(func.value.value)
+            method = info.methods.get(func.attr.value) if info is not None else None
+            if method is not None:
+                return f"{info.name}.{func.attr.value}", method
         return None
 
     def current_statement(self) -> cst.CSTNode | None:
@@ -406,6 +449,43 @@ class PythonFacts:
     def class_named(self, name: str) -> ClassInfo | None:
         return self.classes.get(name)
 
+    def self_class(self, name: str) -> ClassInfo | None:
+        """The class whose method binds `name` as its `self` (or `cls`), at the traversal point."""
+        scope = self.scope
+        while scope is not None and scope.kind == "function":
+            if scope.self_name == name and scope.parent is not None and scope.parent.kind == "class":
+                return scope.parent.class_info
+            scope = scope.parent
+        return None
+
+    # -- other functions than the one traversed --------------------------------
+
+    def function_scope(self, function: cst.FunctionDef) -> Scope:
+        """The bindings `function`'s body leaves at its end: for questions about a function other than the current one.
+
+        Read outside the traversal, statement by statement (nested blocks included, nested functions
+        and classes not), with the binding rules of the traversal; once per function. Ask inside
+        `in_scope(...)`.
+        """
+        scope = self._function_scopes.get(function)
+        if scope is None:
+            if self._owners is None:
+                self._owners = {method: info for info in self.classes.values() for method in info.methods.values()}
+            scope = self._function_scopes[function] = _method_scope(self, function, self._owners.get(function))
+            with self.in_scope(scope):
+                for statement in statements_in(function.body.body):
+                    _read_statement(self, scope, statement)
+        return scope
+
+    @contextmanager
+    def in_scope(self, scope: Scope) -> Iterator[Scope]:
+        """Answer questions as if the traversal stood at the end of `scope` (a `function_scope`, the `module_scope`)."""
+        saved, self.scope = self.scope, scope
+        try:
+            yield scope
+        finally:
+            self.scope = saved
+
     # -- traversal hooks (called by the Python source) ------------------------
 
     def enter(self, node: cst.CSTNode) -> None:
@@ -420,10 +500,10 @@ class PythonFacts:
             _bind_import(self, self.scope, node)
 
     def leave(self, node: cst.CSTNode) -> None:
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            _bind_assignment(self, self.scope, node)
-        elif isinstance(node, cst.WithItem) and node.asname is not None:
-            _bind_target(self.scope, node.asname.name, Binding(object_type=self.type_of(node.item)), self)
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr)):
+            _bind_statement(self, self.scope, node)
+        elif isinstance(node, cst.WithItem):
+            _bind_with_item(self, self.scope, node)
         if isinstance(node, (cst.ClassDef, cst.FunctionDef, cst.Lambda)) and self.scope.parent is not None:
             self.scope = self.scope.parent
         if self._statements and self._statements[-1] is node:
@@ -445,7 +525,7 @@ class PythonFacts:
     def _enter_function(self, node: cst.FunctionDef | cst.Lambda) -> None:
         parent = self.scope
         name = node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
-        scope = Scope("function", name, parent)
+        scope = Scope("function", name, parent, node=node)
         params = _parameters(node)
         if parent.kind == "class" and params and not _is_staticmethod(node):
             scope.self_name = params[0].name.value
@@ -459,21 +539,23 @@ class PythonFacts:
         attr = expr.attr.value
         # self.<attr> inside a method: the attribute recorded on the class.
         if isinstance(expr.value, cst.Name):
-            info = self._self_class(expr.value.value)
+            info = self.self_class(expr.value.value)
             if info is not None:
                 return info.attributes.get(attr)
         owner = self.type_of(expr.value)
         return _member_type(owner, attr) if owner is not None else None
 
-    def _bound_value(self, expr: cst.Name | cst.Attribute) -> tuple[bool, cst.BaseExpression | None]:
+    def _bound_value(self, expr: cst.Name | cst.Attribute, defaults: bool = True) -> tuple[bool, cst.BaseExpression | None]:
         """(whether the file binds `expr`, the value it binds) for a name, `self.X` or `Class.X`."""
         if isinstance(expr, cst.Name):
             binding = self.lookup(expr.value)
-            return (True, binding.value) if binding is not None else (False, None)
+            if binding is None:
+                return False, None
+            return True, binding.value if defaults or not binding.parameter else None
         if not isinstance(expr.value, cst.Name):
             return False, None
         attr = expr.attr.value
-        info = self._self_class(expr.value.value)
+        info = self.self_class(expr.value.value)
         if info is not None and attr in info.attribute_values:
             return True, info.attribute_values[attr]
         if info is None and self.lookup(expr.value.value) is None:
@@ -513,18 +595,10 @@ class PythonFacts:
             if info is not None and info.known_base():
                 return ObjectType(info.known_base(), via_class=info.name)
         if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name):
-            info = self._self_class(call.func.value.value)
+            info = self.self_class(call.func.value.value)
             method = info.methods.get(call.func.attr.value) if info else None
             if method is not None:
                 return _infer_return_type(self, method, info)
-        return None
-
-    def _self_class(self, name: str) -> ClassInfo | None:
-        scope = self.scope
-        while scope is not None and scope.kind == "function":
-            if scope.self_name == name and scope.parent is not None and scope.parent.kind == "class":
-                return scope.parent.class_info
-            scope = scope.parent
         return None
 
 
@@ -551,7 +625,7 @@ def _bind_parameters(facts: PythonFacts, scope: Scope, params: list[cst.Param]) 
     """Every parameter shadows outer names; its annotation gives its type, its default its value."""
     for param in params:
         annotated = _annotation_type(facts, param.annotation) if param.annotation is not None else None
-        scope.names[param.name.value] = Binding(object_type=annotated, value=param.default)
+        scope.names[param.name.value] = Binding(object_type=annotated, value=param.default, parameter=True)
 
 
 def _bind_import(facts: PythonFacts, scope: Scope, node: cst.Import | cst.ImportFrom) -> None:
@@ -596,7 +670,7 @@ def _bind_target(scope: Scope, target: cst.BaseExpression, binding: Binding, fac
         for element in target.elements:
             _bind_target(scope, element.value, Binding(), facts)
     elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and facts is not None:
-        info = facts._self_class(target.value.value)
+        info = facts.self_class(target.value.value)
         if info is not None:
             if binding.object_type:
                 info.attributes[target.attr.value] = binding.object_type
@@ -655,7 +729,10 @@ def _prescan_module(facts: PythonFacts, module: cst.Module) -> None:
                     _bind_import(facts, scope, small)
                 elif isinstance(small, (cst.Assign, cst.AnnAssign)):
                     _bind_assignment(facts, scope, small)
-    facts.module_functions = {function.name.value for function in functions}
+                elif isinstance(small, cst.Expr):
+                    _note_method_call(scope, small.value)
+    facts._module_functions = {function.name.value: function for function in functions}
+    facts.module_functions = set(facts._module_functions)
     for function in functions:
         returns = _infer_return_type(facts, function)
         scope.names[function.name.value] = Binding(qualified=None, returns=returns)
@@ -687,30 +764,40 @@ def _class_info(facts: PythonFacts, node: cst.ClassDef) -> ClassInfo:
 def _prescan_class_body(facts: PythonFacts, info: ClassInfo) -> None:
     """Class constants (`CHUNK = 200`), so `self.CHUNK` reads in any method, also above the constant."""
     scope = Scope("class", info.name, facts.module_scope, names=info.names, class_info=info)
-    saved, facts.scope = facts.scope, scope
-    try:
-        for statement in _statements_in(info.node.body.body):
+    with facts.in_scope(scope):
+        for statement in statements_in(info.node.body.body):
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     _bind_statement(facts, scope, small)
-    finally:
-        facts.scope = saved
 
 
 def _prescan_self_attributes(facts: PythonFacts, info: ClassInfo) -> None:
-    """`self.x = Salesforce(...)` in any method, so other methods see the client."""
+    """`self.x = Salesforce(...)` in any method, so other methods see the client; `self.x.mount(...)` likewise."""
     for method in info.methods.values():
         scope = _method_scope(facts, method, info)
         if scope.self_name is None:
             continue
-        saved, facts.scope = facts.scope, scope
-        try:
-            for statement in _statements_in(method.body.body):
+        with facts.in_scope(scope):
+            for statement in statements_in(method.body.body):
                 if isinstance(statement, cst.SimpleStatementLine):
                     for small in statement.body:
+                        _note_self_use(info, method, scope.self_name, small)
                         _bind_statement(facts, scope, small)
-        finally:
-            facts.scope = saved
+
+
+def _note_self_use(info: ClassInfo, method: cst.FunctionDef, self_name: str, small: cst.BaseSmallStatement) -> None:
+    """Keep a method's `self.x = value` and `self.x.m(...)`/`self.m(...)` statements on its class, with the method."""
+    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+        targets = [target.target for target in small.targets] if isinstance(small, cst.Assign) else [small.target]
+        for target in targets:
+            if isinstance(target, cst.Attribute) and _is_name(target.value, self_name):
+                info.attribute_assignments.setdefault(target.attr.value, []).append((small.value, method))
+    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Attribute):
+        receiver = small.value.func.value
+        if _is_name(receiver, self_name):
+            info.method_calls.setdefault("", []).append((small.value, method))
+        elif isinstance(receiver, cst.Attribute) and _is_name(receiver.value, self_name):
+            info.method_calls.setdefault(receiver.attr.value, []).append((small.value, method))
 
 
 def _method_scope(facts: PythonFacts, function: cst.FunctionDef, owner: ClassInfo | None) -> Scope:
@@ -718,7 +805,7 @@ def _method_scope(facts: PythonFacts, function: cst.FunctionDef, owner: ClassInf
     parent = Scope("class", owner.name, facts.module_scope, names=owner.names, class_info=owner) if owner else facts.module_scope
     params = _parameters(function)
     self_name = params[0].name.value if owner and params and not _is_staticmethod(function) else None
-    scope = Scope("function", function.name.value, parent, self_name=self_name)
+    scope = Scope("function", function.name.value, parent, self_name=self_name, node=function)
     _bind_parameters(facts, scope, params)
     return scope
 
@@ -735,10 +822,9 @@ def _infer_return_type(facts: PythonFacts, function: cst.FunctionDef, owner: Cla
 
 def _returned_type(facts: PythonFacts, function: cst.FunctionDef, owner: ClassInfo | None) -> ObjectType | None:
     local = _method_scope(facts, function, owner)
-    saved, facts.scope = facts.scope, local
     found: set[ObjectType] = set()
-    try:
-        for statement in _statements_in(function.body.body):
+    with facts.in_scope(local):
+        for statement in statements_in(function.body.body):
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
@@ -750,8 +836,6 @@ def _returned_type(facts: PythonFacts, function: cst.FunctionDef, owner: ClassIn
                         found.add(returned)
                 else:
                     _bind_statement(facts, local, small)
-    finally:
-        facts.scope = saved
     return found.pop() if len(found) == 1 else None
 
 
@@ -760,21 +844,53 @@ def _bind_statement(facts: PythonFacts, scope: Scope, small: cst.BaseSmallStatem
         _bind_import(facts, scope, small)
     elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
         _bind_assignment(facts, scope, small)
+    elif isinstance(small, cst.Expr):
+        _note_method_call(scope, small.value)
 
 
-def _statements_in(body) -> Iterator[cst.CSTNode]:
-    """Every statement of a function body, in order, not entering nested functions or classes."""
+def _bind_with_item(facts: PythonFacts, scope: Scope, item: cst.WithItem) -> None:
+    """`with x as y`: `y` holds what `x` does (most context managers return themselves)."""
+    if item.asname is not None:
+        _bind_target(scope, item.asname.name, Binding(object_type=facts.type_of(item.item), value=item.item), facts)
+
+
+def _read_statement(facts: PythonFacts, scope: Scope, statement: cst.CSTNode) -> None:
+    """Bind what one statement binds, as the traversal would, for a body read outside it."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            _bind_statement(facts, scope, small)
+    elif isinstance(statement, cst.With):
+        for item in statement.items:
+            _bind_with_item(facts, scope, item)
+    elif isinstance(statement, cst.For):
+        _bind_target(scope, statement.target, Binding())
+
+
+def _note_method_call(scope: Scope, expr: cst.BaseExpression) -> None:
+    """`name.method(...)` as a statement: kept on the binding of `name` in the scope that made it."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Name):
+        binding = scope.names.get(expr.func.value.value)
+        if binding is not None:
+            binding.method_calls.append(expr)
+
+
+def statements_in(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """Every statement of a block (a function's or a loop's body) in order, those of nested blocks included.
+
+    Nested functions and classes are yielded but not entered. Only statements are read, never
+    expressions, so this is cheap next to walking the nodes.
+    """
     for statement in body:
         yield statement
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             continue
         if isinstance(statement, cst.BaseCompoundStatement):
             for block in _blocks_of(statement):
-                yield from _statements_in(block)
+                yield from statements_in(block)
 
 
-def _blocks_of(statement: cst.BaseCompoundStatement) -> Iterator:
-    """The statement lists of a compound statement's blocks (body, handlers, cases, else, finally)."""
+def suites_of(statement: cst.BaseCompoundStatement) -> Iterator[cst.BaseSuite]:
+    """The suites of a compound statement's blocks (body, handlers, cases, else, finally), one-line ones included."""
     parts = [statement, *getattr(statement, "handlers", ()), *getattr(statement, "cases", ())]
     for attr in ("orelse", "finalbody"):
         extra = getattr(statement, attr, None)
@@ -783,8 +899,19 @@ def _blocks_of(statement: cst.BaseCompoundStatement) -> Iterator:
             extra = getattr(extra, "orelse", None) if isinstance(extra, cst.If) else None
     for part in parts:
         body = getattr(part, "body", None)
-        if isinstance(body, cst.IndentedBlock):
-            yield body.body
+        if isinstance(body, cst.BaseSuite):
+            yield body
+
+
+def _blocks_of(statement: cst.BaseCompoundStatement) -> Iterator[Sequence[cst.BaseStatement]]:
+    """The statement lists of a compound statement's indented blocks."""
+    for suite in suites_of(statement):
+        if isinstance(suite, cst.IndentedBlock):
+            yield suite.body
+
+
+def _is_name(expr: cst.BaseExpression, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name
 
 
 def _literal_text(node: cst.SimpleString) -> str | None:

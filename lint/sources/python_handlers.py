@@ -13,7 +13,10 @@ Consumers are recognised by structure, not by names:
   FastAPI/Starlette `@app.post`/`@router.post`, aiohttp `@routes.post`, Django `@csrf_exempt`/
   `@require_POST`) and read a Salesforce outbound-message, platform-event or change-event payload.
 
-Facts are read from statements once per file, on first question, and cached.
+Which functions are callbacks or are fed by a subscription loop is a question about the whole
+file, asked at the first write: it is answered once, from the statements of every function
+(each read in its own scope, `function_scope`), and cached. Expressions are walked only in
+the bodies of recognised subscription loops and POST routes.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from weakref import WeakKeyDictionary
 
 import libcst as cst
 
-from lint.sources.python_calls import keyword, positional
-from lint.sources.python_facts import PythonFacts
-from lint.sources.python_retry import bound_value, module_function, short, statements, walk
+from lint.sources.python_calls import keyword, positional, walk
+from lint.sources.python_facts import PythonFacts, Scope, statements_in
+from lint.sources.python_retry import resolved, short
 
 PUBSUB = "pubsub"  # Pub/Sub API (gRPC) subscription
 STREAMING = "streaming"  # CometD streaming (aiosfstream, aiocometd)
@@ -85,20 +88,21 @@ class Consumer:
 # -- questions rules ask --------------------------------------------------------
 
 
-def enclosing_consumer(facts: PythonFacts, function: cst.FunctionDef | None) -> Consumer | None:
+def enclosing_consumer(facts: PythonFacts) -> Consumer | None:
     """The consumer the current statement runs in: a subscription loop around it, else its function."""
-    for loop in reversed(facts.scope.loops):
-        consumer = consumer_loop(facts, loop.node, function)
+    for loop in reversed(facts.enclosing_loops()):
+        consumer = consumer_loop(facts, loop.node)
         if consumer is not None:
             return consumer
+    function = facts.current_function()
     return consumer_of(facts, function) if function is not None else None
 
 
-def consumer_loop(facts: PythonFacts, loop: cst.CSTNode, function: cst.FunctionDef | None) -> Consumer | None:
-    """`loop` as a Pub/Sub or CometD subscription loop, if it is one."""
+def consumer_loop(facts: PythonFacts, loop: cst.CSTNode) -> Consumer | None:
+    """`loop` as a Pub/Sub or CometD subscription loop, if it is one (its names read where the facts stand)."""
     if not isinstance(loop, cst.For) or not isinstance(loop.target, cst.Name):
         return None
-    source = bound_value(facts, loop.iter, function)
+    source = resolved(facts, loop.iter)
     if not isinstance(source, cst.Call):
         return None
     header = f"`{'async ' if loop.asynchronous else ''}for {loop.target.value} in {short(facts, loop.iter)}`"
@@ -147,31 +151,44 @@ class _HandlerIndex:
 
     def _find_fed_functions(self) -> dict[cst.FunctionDef, Consumer]:
         fed: dict[cst.FunctionDef, Consumer] = {}
-        module = self.facts.module.body
+        facts = self.facts
+        module = facts.module.body
         for function, owner in [(None, None), *_functions(module, None)]:
             block = function.body.body if function is not None else module  # None: the module's own statements
-            nested = {s.name.value: s for s in statements(block) if isinstance(s, cst.FunctionDef)}
-            for statement in statements(block):
-                if isinstance(statement, cst.For):
-                    self._note_fed_by_loop(fed, statement, function, owner)
+            nested = {s.name.value: s for s in statements_in(block) if isinstance(s, cst.FunctionDef)}
+            for statement in statements_in(block):
+                if isinstance(statement, cst.For) and isinstance(statement.target, cst.Name):
+                    with facts.in_scope(self._scope(function)):
+                        self._note_fed_by_loop(fed, statement, function, owner)
                 elif isinstance(statement, cst.SimpleStatementLine):
                     for call in _statement_calls(statement):
-                        self._note_callbacks(fed, call, nested, owner)
+                        self._note_callbacks(fed, call, nested, function, owner)
         return fed
 
+    def _scope(self, function: cst.FunctionDef | None) -> Scope:
+        """Where the names of `function` (None: of the module) are read."""
+        return self.facts.module_scope if function is None else self.facts.function_scope(function)
+
     def _note_fed_by_loop(self, fed: dict, loop: cst.For, function: cst.FunctionDef | None, owner: str | None) -> None:
-        consumer = consumer_loop(self.facts, loop, function)
+        consumer = consumer_loop(self.facts, loop)
         if consumer is None:
             return
+        # A walk of a whole loop body, only for recognised subscription loops.
         for call in (node for node in walk(loop.body) if isinstance(node, cst.Call)):
             callee = self._callee(call.func, {}, owner)
             if callee is not None and callee is not function:
                 label = f"`{callee.name.value}` (called per event by {consumer.label})"
                 fed.setdefault(callee, Consumer(consumer.kind, callee, label, _event_parameter(callee, call, consumer.event), origin=loop))
 
-    def _note_callbacks(self, fed: dict, call: cst.Call, nested: dict[str, cst.FunctionDef], owner: str | None) -> None:
-        if "subscribe" not in _called_name(call.func).lower() or not (self.subscriber_module or self._names_channel(call)):
+    def _note_callbacks(
+        self, fed: dict, call: cst.Call, nested: dict[str, cst.FunctionDef], function: cst.FunctionDef | None, owner: str | None
+    ) -> None:
+        if "subscribe" not in _called_name(call.func).lower():
             return
+        if not self.subscriber_module:
+            with self.facts.in_scope(self._scope(function)):
+                if not self._names_channel(call):
+                    return
         for arg in call.args:
             if arg.keyword is None or arg.keyword.value in CALLBACK_KEYWORDS:
                 callee = self._callee(arg.value, nested, owner)
@@ -187,7 +204,7 @@ class _HandlerIndex:
     def _callee(self, expr: cst.BaseExpression, nested: dict[str, cst.FunctionDef], owner: str | None) -> cst.FunctionDef | None:
         """The same-module function (nested def, module function or `self.method`) an expression names."""
         if isinstance(expr, cst.Name):
-            return nested.get(expr.value) or module_function(self.facts, expr.value)
+            return nested.get(expr.value) or self.facts.module_function(expr.value)
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls") and owner:
             info = self.facts.class_named(owner)
             return info.methods.get(expr.attr.value) if info else None
@@ -221,7 +238,10 @@ class _HandlerIndex:
         return {self.facts.string_template(node) or "" for node in walk(expr) if isinstance(node, cst.SimpleString)}
 
     def _text_with_helpers(self, function: cst.FunctionDef) -> str:
-        """The route's code and that of the same-module functions it calls (payload parsing often lives there)."""
+        """The route's code and that of the same-module functions it calls (payload parsing often lives there).
+
+        Walks the whole body, but only of a function with a POST-route decorator in a web module, once.
+        """
         calls = (node for node in walk(function.body) if isinstance(node, cst.Call))
         helpers = dict.fromkeys(filter(None, (self._callee(call.func, {}, None) for call in calls)))
         return "\n".join(self.facts.source(node) for node in (function, *helpers))
@@ -239,7 +259,7 @@ def _index(facts: PythonFacts) -> _HandlerIndex:
 
 def _functions(block: Sequence[cst.CSTNode], owner: str | None) -> Iterator[tuple[cst.FunctionDef, str | None]]:
     """Every function of a block with the name of the class it is a method of, nested ones included."""
-    for statement in statements(block):
+    for statement in statements_in(block):
         if isinstance(statement, cst.FunctionDef):
             yield statement, owner
             yield from _functions(statement.body.body, None)
