@@ -63,7 +63,7 @@ class Finding:
     severity: Severity
     confidence: Confidence
     hint: str | None = None  # one-line fix hint
-    related: tuple[Location, ...] = ()
+    related: tuple[Location, ...] = ()  # several: the steps of a path, in execution order (SARIF code flow)
     fingerprint: str = ""
     # Lines of the enclosing statement: a suppression anywhere inside it applies.
     statement_lines: tuple[int, int] | None = field(default=None, compare=False)

@@ -5,6 +5,9 @@ with a readable `name`, descriptions, Markdown help, a default level, tags,
 `precision` and (security rules only) `security-severity`; each result with
 `ruleIndex`, an explicit `level`, one repo-relative location under
 `%SRCROOT%`, and `partialFingerprints` so alerts follow code that moves.
+Related locations are `relatedLocations`; several of them are the steps of a
+path (trigger -> handler -> callout), so they are also a `codeFlows` thread
+flow, which GitHub shows step by step under "Show paths".
 Suppressed findings are kept as results with their suppression and reason.
 Output is deterministic: no timestamps, no invocation, sorted keys.
 """
@@ -18,7 +21,7 @@ import sarif_om as om
 from jschema_to_python.to_json import to_json
 
 from lint import INFORMATION_URI, __version__
-from lint.findings import Confidence, Finding, Span
+from lint.findings import Confidence, Finding, Location, Span
 from lint.reporters import message_with_hint
 from lint.results import RunResult, Suppressed
 from lint.rules.base import Rule
@@ -102,6 +105,7 @@ def _result(finding: Finding, indexes: dict[str, int], suppressed: Suppressed | 
         message=om.Message(text=message_with_hint(finding)),
         locations=[_location(finding.path, finding.span)],
         related_locations=related or None,
+        code_flows=[_code_flow(finding.related)] if len(finding.related) > 1 else None,
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint} if finding.fingerprint else None,
         suppressions=[_suppression(suppressed)] if suppressed else None,
         properties=_Properties(confidence=finding.confidence.value),
@@ -123,6 +127,12 @@ def _location(path: str, span: Span, message: str = "", location_id: int = -1) -
         ),
         message=om.Message(text=message) if message else None,
     )
+
+
+def _code_flow(steps: tuple[Location, ...]) -> om.CodeFlow:
+    """The steps of a path, in execution order, as one thread flow."""
+    flow = [om.ThreadFlowLocation(location=_location(step.path, step.span, step.message)) for step in steps]
+    return om.CodeFlow(thread_flows=[om.ThreadFlow(locations=flow)])
 
 
 def _suppression(suppressed: Suppressed) -> om.Suppression:

@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from lint.findings import Confidence, Finding, Severity, Span
+from lint.findings import Confidence, Finding, Location, Severity, Span
 from lint.results import RunResult
 
 __all__ = ["render", "render_statistics"]
@@ -85,10 +85,21 @@ def _finding_lines(finding: Finding, source: list[str] | None) -> list[Text]:
     lines = [header, *_frame(source, span)]
     if finding.hint:
         lines.append(Text.assemble(("  help: ", "bold cyan"), _one_line(finding.hint)))
-    for related in finding.related:
-        where = f"{related.path}:{related.span.start_line}:{related.span.start_column}"
-        lines.append(Text.assemble(("  note: ", "bold"), _one_line(f"{where} {related.message}".rstrip())))
-    return lines
+    return lines + _related_lines(finding.related)
+
+
+def _related_lines(related: tuple[Location, ...]) -> list[Text]:
+    """One related place is a note; several are the steps of a path (trigger -> ... -> callout), numbered."""
+    if len(related) <= 1:
+        return [Text.assemble(("  note: ", "bold"), _located(location)) for location in related]
+    width = len(str(len(related)))
+    steps = [Text.assemble((f"    {number:>{width}}. ", "dim"), _located(location)) for number, location in enumerate(related, 1)]
+    return [Text("  path:", style="bold"), *steps]
+
+
+def _located(location: Location) -> str:
+    where = f"{location.path}:{location.span.start_line}:{location.span.start_column}"
+    return _one_line(f"{where} {location.message}".rstrip())
 
 
 def _frame(source: list[str] | None, span: Span) -> list[Text]:

@@ -20,6 +20,8 @@ BUILTIN_MODULES = (
     "lint.rules.idempotency",
     "lint.rules.retry",
     "lint.rules.bulk",
+    "lint.rules.callouts",
+    "lint.rules.events",
 )
 ENTRY_POINT_GROUP = "intlint.rules"
 

@@ -12,14 +12,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 from lint.findings import Confidence, Location, Severity
-from lint.sources import KINDS_BY_NAME
+from lint.sources import KINDS, KINDS_BY_NAME
 
 if TYPE_CHECKING:
     import libcst as cst
 
     from typing import Callable
 
+    from lint.sources.apex_index import ApexIndex
+    from lint.sources.apex_model import ApexFile
+    from lint.sources.model import ModelContext, Site
     from lint.sources.python import LoopFilter, LoopMessage, PythonContext
+    from lint.sources.xml import XmlDocument
 
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
@@ -227,10 +231,74 @@ class PythonRule(Rule, abstract=True):
         )
 
 
-class LinterRule(Rule, abstract=True):
-    """A rule reported by the engine itself (parse errors, unused suppressions)."""
+class ModelRule(Rule, abstract=True):
+    """A rule that reads a source's parsed model of the file in one `check` call.
 
-    sources: ClassVar[tuple[str, ...]] = ("py",)
+    `check` looks at the model and calls `self.report(site, message, ...)` for each
+    problem, where `site` is any `Site` of the model (a call, a declaration, an
+    element). `scope` names the enclosing declaration (`OrderService.push`): it keys
+    the finding's fingerprint, so baselines survive code moving within the file.
+    """
+
+    def __init__(self, context: "ModelContext") -> None:
+        self.context = context
+
+    def option(self, name: str) -> Any:
+        return self.context.options[name]
+
+    def report(
+        self,
+        site: "Site",
+        message: str,
+        *,
+        scope: str = "",
+        hint: str | None = None,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+        related: tuple[Location, ...] = (),
+    ) -> None:
+        self.context.report(
+            self,
+            site,
+            message,
+            scope=scope,
+            hint=hint,
+            severity=severity or self.severity,
+            confidence=confidence or self.confidence,
+            related=related,
+        )
+
+
+class ApexRule(ModelRule, abstract=True):
+    """A rule over one Apex file (`.cls`, `.trigger`) with the whole repository's Apex index.
+
+    `check(unit, index)` gets the file's declarations (`unit.types`, `unit.triggers`,
+    each routine's `steps` in source order) and the index built once per run from
+    every Apex file: type lookup, call resolution and the paths from a step to a
+    callout or a write (`index.paths`).
+    """
+
+    source_kind = "apex"
+
+    def check(self, unit: "ApexFile", index: "ApexIndex") -> None:
+        raise NotImplementedError
+
+
+class XmlRule(ModelRule, abstract=True):
+    """A rule over one Salesforce metadata file (`*-meta.xml`): `check(document)` reads its elements."""
+
+    source_kind = "xml"
+    # File-name endings the rule reads (`__e.object-meta.xml`); empty: every metadata file.
+    files: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, document: "XmlDocument") -> None:
+        raise NotImplementedError
+
+
+class LinterRule(Rule, abstract=True):
+    """A rule reported by the engine itself (parse errors, unused suppressions), for every parsed kind."""
+
+    sources: ClassVar[tuple[str, ...]] = tuple(kind.name for kind in KINDS if kind.module)
 
 
 def _validate(cls: type[Rule]) -> None:

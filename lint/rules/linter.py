@@ -9,8 +9,10 @@ from lint.rules.base import Example, LinterRule
 class ParseError(LinterRule):
     """
     ## What it does
-    Reports a file that should be scanned but cannot be parsed: a syntax error,
-    bytes that are not valid in the file's declared encoding, or NUL bytes.
+    Reports a file that should be scanned but cannot be parsed: a syntax error
+    (Python, Apex, metadata XML), bytes that are not valid in the file's declared
+    encoding, or NUL bytes. An Apex file with an unbalanced brace is reported at
+    the brace.
 
     ## Why it matters
     intlint cannot check what it cannot read, so every other rule is silent on
@@ -38,6 +40,9 @@ class ParseError(LinterRule):
     invalid = [
         Example("import requests\n\ndef push(records:\n    return records\n", line=3),
         Example("x = 1\n\x00\n", line=2),
+        Example("public class OrderService {\n    public void push() {\n        send();\n", path="classes/OrderService.cls", line=2),
+        Example("trigger OrderTrigger on Order (after insert) {\n    OrderHandler.run(Trigger.new;\n}\n", path="triggers/OrderTrigger.trigger", line=2),
+        Example('<CustomObject xmlns="http://soap.sforce.com/2006/04/metadata">\n    <label>Order</labels>\n</CustomObject>\n', path="objects/Order__c/Order__c.object-meta.xml", line=2),
     ]
 
 

@@ -1,7 +1,11 @@
 """Source kinds: which files each kind covers and which module parses them.
 
 A kind's module is imported only when a file of that kind is linted, so a run
-that parses nothing never imports a parser.
+that parses nothing never imports a parser. The module exposes `RULE_BASE`
+(the rule class its rules derive from) and `lint_file(path, data, rules,
+options)`; a kind whose rules look across files also exposes
+`build_index(files)`, and its `lint_file` takes the index as a fifth argument
+(see lint.engine).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ class SourceKind:
 # Order matters: `-meta.xml` must win over any later, broader suffix.
 KINDS: tuple[SourceKind, ...] = (
     SourceKind("py", (".py",), "example.py", "lint.sources.python"),
-    SourceKind("xml", ("-meta.xml",), "Example.object-meta.xml", None),
-    SourceKind("apex", (".cls", ".trigger"), "Example.cls", None),
+    SourceKind("xml", ("-meta.xml",), "Example.object-meta.xml", "lint.sources.xml"),
+    SourceKind("apex", (".cls", ".trigger"), "Example.cls", "lint.sources.apex"),
     SourceKind("cfg", (".yml", ".yaml", ".json", ".properties"), "example.yml", None),
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}

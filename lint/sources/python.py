@@ -22,7 +22,7 @@ from lint.findings import Confidence, Finding, Location, Severity, Span, fingerp
 from lint.rules.base import PythonRule
 from lint.sources.python_facts import COMPREHENSIONS, Loop, PythonFacts
 from lint.sources.python_loops import record_loop_shape
-from lint.sources.result import SourceResult, parse_error
+from lint.sources.result import SourceResult, line_and_column, parse_error
 from lint.suppressions import Directive, parse_comment
 
 RULE_BASE = PythonRule
@@ -53,8 +53,9 @@ class _Report:
 class PythonContext:
     """What a Python rule may use: the shared facts, its options, metadata and `report`."""
 
-    def __init__(self, facts: PythonFacts, options: Mapping[str, Any], metadata: Mapping[type, Mapping]) -> None:
+    def __init__(self, facts: PythonFacts, options: Mapping[str, Any], metadata: Mapping[type, Mapping], path: str) -> None:
         self.facts = facts
+        self.path = path  # the file's relative POSIX path, for rules that treat tests differently
         self._options = options
         self._metadata = metadata
         self.reports: list[_Report] = []
@@ -156,7 +157,7 @@ def _run_rules(path: str, module: cst.Module, rules: Sequence[type[PythonRule]],
     providers = {provider for rule in rules for provider in rule.metadata}
     metadata = wrapper.resolve_many(providers) if providers else {}
     facts = PythonFacts(module)
-    context = PythonContext(facts, options, metadata)
+    context = PythonContext(facts, options, metadata, path)
     shapes = any(rule.needs_loop_shapes for rule in rules)
     visitors = [_FactsVisitor(facts, shapes), *(rule(context) for rule in rules)]
     cst.visit_batched(module, visitors, before_visit=facts.enter, after_leave=facts.leave)
@@ -293,7 +294,7 @@ def _decode(path: str, data: bytes) -> tuple[str, Finding | None]:
     """Text of the file by its PEP 263 declaration (UTF-8 by default), or an IL001 finding."""
     nul = data.find(b"\0")
     if nul != -1:
-        line, column = _line_and_column(data, nul)
+        line, column = line_and_column(data, nul)
         return "", parse_error(path, line, column, "the file contains a NUL byte, so it is binary or corrupt, not Python source")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
@@ -302,16 +303,10 @@ def _decode(path: str, data: bytes) -> tuple[str, Finding | None]:
     try:
         return data.decode("utf-8-sig" if encoding == "utf-8-sig" else encoding), None
     except UnicodeDecodeError as exc:
-        line, column = _line_and_column(data, exc.start)
+        line, column = line_and_column(data, exc.start)
         return "", parse_error(path, line, column, f"byte 0x{data[exc.start]:02x} is not valid {encoding}; save the file as UTF-8 or declare its encoding")
     except LookupError:
         return "", parse_error(path, 1, 1, f"unknown encoding `{encoding}` declared")
-
-
-def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
-    before = data[:offset]
-    line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
-    return before.count(b"\n") + 1, offset - line_start + 1
 
 
 def _directives(text: str) -> Iterable[Directive]:

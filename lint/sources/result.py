@@ -15,6 +15,7 @@ class SourceResult:
     findings: list[Finding]
     directives: list[Directive]
     notices: list[str] = field(default_factory=list)  # e.g. a file parsed but too deep to analyse
+    scanned: bool = True  # False when the file could not be read at all (its kind's optional parser is missing)
 
 
 def parse_error(path: str, line: int, column: int, message: str) -> Finding:
@@ -29,3 +30,10 @@ def parse_error(path: str, line: int, column: int, message: str) -> Finding:
         Confidence.HIGH,
         hint="fix the file so it parses; no other rule can check it until then",
     )
+
+
+def line_and_column(data: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and byte column of a byte offset, for positions in undecodable input."""
+    before = data[:offset]
+    line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    return before.count(b"\n") + 1, offset - line_start + 1

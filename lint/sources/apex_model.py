@@ -1,0 +1,238 @@
+"""What intlint knows about one Apex file: plain, picklable data read once from its syntax tree.
+
+A file's declarations (`ApexType`, `Trigger`) hold their routines, and each
+routine the `Step`s it takes in evaluation order: calls (with their receiver
+as an unresolved `Expr`) and DML statements, each with the loops and branch
+arms around it. Names are kept as written; the index (apex_index) resolves
+them across files, case-insensitively, as Apex does.
+
+Rules that need more of the code (string literals for hard-coded ids,
+whether an `EventBus.publish` result is read) add it here, extracted in the
+same single walk (apex_extract), rather than walking the tree themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from lint.sources.model import Site
+
+CONSTRUCTOR = "<constructor>"  # the name of a `new X(...)` call
+INITIALIZER = "<initializer>"  # the routine holding a class's field initialisers and `{ ... }` blocks
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A type as written: `Http`, `Database.Batchable<SObject>`, `Map<String, IErpClient>`."""
+
+    name: str
+    args: tuple[TypeRef, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The case-insensitive lookup key; `System.Http` and `Http` are the same type."""
+        key = self.name.lower()
+        return key[len("system.") :] if key.startswith("system.") else key
+
+    def __str__(self) -> str:
+        return f"{self.name}<{', '.join(map(str, self.args))}>" if self.args else self.name
+
+
+# What a call's receiver or argument is, as far as the file alone can tell.
+@dataclass(frozen=True)
+class Typed:
+    """A value of a declared type: a local, a parameter, a cast; `exact` for `new X()`."""
+
+    type: TypeRef
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class Name:
+    """An identifier that is not a local or parameter: a field, or a class name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class This:
+    pass
+
+
+@dataclass(frozen=True)
+class Super:
+    pass
+
+
+@dataclass(frozen=True)
+class Member:
+    """`of.name`: a field, a static field, or an inner class."""
+
+    of: Expr
+    name: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """The value a call returns."""
+
+    call: Call
+
+
+@dataclass(frozen=True)
+class Element:
+    """`of[i]`."""
+
+    of: Expr
+
+
+Expr = Union[Typed, Name, This, Super, Member, Result, Element, None]
+
+
+@dataclass(frozen=True)
+class Call:
+    receiver: Expr  # None for an unqualified `m()`
+    name: str  # the method name, or CONSTRUCTOR
+    args: tuple[Expr, ...]
+    site: Site
+    callee: str = ""  # the source before the argument list: `gateway.charge`, `new ErpClient`
+
+    @property
+    def qualified(self) -> bool:
+        return self.receiver is not None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One call or DML statement of a routine, in evaluation order."""
+
+    site: Site
+    call: Call | None = None
+    dml: str | None = None  # `insert`, `update`, ... for a DML statement
+    loops: tuple[Site, ...] = ()  # the headers of the enclosing loops, outermost first
+    branches: tuple[tuple[int, int], ...] = ()  # (conditional, arm) of each enclosing `if`/`switch` arm
+
+    @property
+    def label(self) -> str:
+        """How messages quote the step: `gateway.charge(…)`, `insert order`."""
+        if self.call is None or not self.call.callee:
+            return self.site.brief()
+        callee = " ".join(self.call.callee.split())
+        return f"{callee}({'…' if self.call.args else ''})"
+
+    def exclusive_with(self, other: Step) -> bool:
+        """Whether the two steps sit in different arms of one `if`/`switch`, so never both run."""
+        arms = dict(self.branches)
+        return any(conditional in arms and arms[conditional] != arm for conditional, arm in other.branches)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    name: str  # as written: `future`, `InvocableMethod`
+    values: tuple[tuple[str, str], ...] = ()  # (key, value) lower-cased: (("callout", "true"),)
+
+    def value(self, key: str) -> str | None:
+        return dict(self.values).get(key.lower())
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A method, constructor, initializer or trigger body."""
+
+    path: str
+    owner: str  # the qualified type name (`Outer.Inner`), or the trigger's name
+    name: str  # the method name, CONSTRUCTOR, INITIALIZER, or the trigger's name
+    kind: str  # "method", "constructor", "initializer" or "trigger"
+    site: Site  # the name as declared
+    modifiers: frozenset[str] = frozenset()  # lower-case: static, virtual, abstract, override, ...
+    annotations: tuple[Annotation, ...] = ()
+    params: tuple[tuple[str, TypeRef], ...] = ()
+    returns: TypeRef | None = None
+    steps: tuple[Step, ...] = ()
+    has_body: bool = True
+
+    @property
+    def label(self) -> str:
+        """How messages name it: `ErpService.push()`, `new ErpService()`, `trigger OrderTrigger`."""
+        if self.kind == "trigger":
+            return f"trigger {self.name}"
+        if self.kind == "constructor":
+            return f"new {self.owner}()"
+        if self.kind == "initializer":
+            return f"{self.owner}'s field initialisers"
+        return f"{self.owner}.{self.name}()"
+
+    @property
+    def scope(self) -> str:
+        """The fingerprint scope: `ErpService.push`."""
+        return self.name if self.kind == "trigger" else f"{self.owner}.{self.name}"
+
+    @property
+    def is_static(self) -> bool:
+        return "static" in self.modifiers
+
+    def annotation(self, name: str) -> Annotation | None:
+        return next((found for found in self.annotations if found.name.lower() == name.lower()), None)
+
+
+@dataclass(frozen=True)
+class ApexType:
+    """A class, interface or enum (inner ones are named `Outer.Inner`)."""
+
+    path: str
+    name: str
+    kind: str  # "class", "interface" or "enum"
+    site: Site  # the name as declared
+    modifiers: frozenset[str] = frozenset()
+    annotations: tuple[Annotation, ...] = ()
+    superclass: TypeRef | None = None
+    interfaces: tuple[TypeRef, ...] = ()  # `implements` of a class, `extends` of an interface
+    fields: tuple[tuple[str, TypeRef], ...] = ()
+    routines: tuple[Routine, ...] = ()
+    outer: str | None = None  # the enclosing type's name
+
+    @property
+    def is_test(self) -> bool:
+        return any(annotation.name.lower() == "istest" for annotation in self.annotations)
+
+    @property
+    def is_abstract(self) -> bool:
+        return self.kind != "class" or "abstract" in self.modifiers
+
+
+@dataclass(frozen=True)
+class Trigger:
+    path: str
+    name: str
+    sobject: str
+    events: tuple[str, ...]  # "after insert", ...
+    site: Site
+    body: Routine
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment that mentions `intlint:` (the only ones suppressions can come from)."""
+
+    line: int
+    column: int
+    text: str
+    own_line: bool
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ApexFile:
+    path: str
+    digest: str  # of the bytes it was read from
+    types: tuple[ApexType, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    problem: ParseProblem | None = None  # the first syntax error; the file then declares nothing
