@@ -34,14 +34,17 @@ class IntlintGroup(click.Group):
         sys.exit(code or EXIT_CLEAN)
 
     def invoke(self, ctx: click.Context):
+        from lint.baseline import BaselineError
+        from lint.changes import ChangesError
         from lint.config import ConfigError
+        from lint.init_config import InitError
         from lint.reporters import OutputError
         from lint.rules import RegistryError
         from lint.rules.base import RuleDefinitionError
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, RegistryError, RuleDefinitionError, OutputError) as error:
+        except (ConfigError, RegistryError, RuleDefinitionError, OutputError, BaselineError, ChangesError, InitError) as error:
             _fail(str(error))
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
@@ -65,6 +68,7 @@ def main() -> None:
     Start with:   intlint check .
     Explain:      intlint rule IL401
     All rules:    intlint rules
+    Adopt:        intlint init; intlint baseline
     """
 
 
@@ -76,40 +80,29 @@ def _codes(values: tuple[str, ...], flag: str) -> tuple[str, ...] | None:
     return codes or None
 
 
-@main.command(short_help="Lint files and directories.")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES), help="Output format; repeat with --output to write several. [default: terminal]")
-@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path), help="Write the matching --format to this file instead of stdout.")
-@click.option("--select", multiple=True, metavar="CODES", help="Run only these rules (codes or prefixes, comma-separated; `ALL`).")
-@click.option("--extend-select", multiple=True, metavar="CODES", help="Run these rules in addition to the selection.")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Do not run these rules.")
-@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), help="Lowest severity that makes the exit code 1. [default: warning]")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this pyproject.toml or intlint.toml instead of the nearest one.")
-@click.option("--no-ignores", is_flag=True, help="Report everything: disregard inline `intlint: ignore` comments and per-file-ignores.")
-@click.option("--statistics", is_flag=True, help="Also print the number of findings per rule (to stderr when stdout carries JSON or SARIF).")
-@click.option("--force-exclude", is_flag=True, help="Apply exclude/extend-exclude to files named on the command line too (for pre-commit).")
-def check(paths, formats, outputs, select, extend_select, ignore, fail_on, exit_zero, config_file, no_ignores, statistics, force_exclude) -> None:
-    """Lint PATHS (files or directories; default: the current directory).
+def _lint_options(command):
+    """What `check` and `baseline` share: which files, which rules, which config."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--select", multiple=True, metavar="CODES", help="Run only these rules (codes or prefixes, comma-separated; `ALL`)."),
+        click.option("--extend-select", multiple=True, metavar="CODES", help="Run these rules in addition to the selection."),
+        click.option("--ignore", multiple=True, metavar="CODES", help="Do not run these rules."),
+        click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this pyproject.toml or intlint.toml instead of the nearest one."),
+        click.option("--no-ignores", is_flag=True, help="Report everything: disregard inline `intlint: ignore` comments and per-file-ignores."),
+        click.option("--force-exclude", is_flag=True, help="Apply exclude/extend-exclude to files named on the command line too (for pre-commit)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
-    \b
-    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage/config/internal error.
-    Examples:
-      intlint check .
-      intlint check src --select IL4 --fail-on error
-      intlint check . --format sarif -o intlint.sarif --format terminal
-    """
+
+def _lint(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude, fail_on=None):
+    """Run the linter as the flags say; usage errors are raised before any file is read."""
     from lint.config import CliOverrides, load_settings
     from lint.engine import run
     from lint.progress import progress_bar
-    from lint.reporters import write_reports
     from lint.rules import load_registry
 
-    formats = formats or ("terminal",)
-    if len(outputs) > len(formats):
-        raise click.UsageError("more --output files than --format options; pair each --output with a --format")
-    if len(formats) - len(outputs) > 1:
-        raise click.UsageError("only one --format can go to stdout; give the others an --output file")
     missing = [str(path) for path in paths if not os.path.lexists(path)]
     if missing:
         raise click.UsageError(f"path does not exist: {', '.join(missing)}")
@@ -124,13 +117,85 @@ def check(paths, formats, outputs, select, extend_select, ignore, fail_on, exit_
     )
     settings = load_settings(paths, config_file=config_file, overrides=overrides)
     with progress_bar() as progress:
-        result = run(paths, settings, load_registry(), progress)
-    write_reports(result, formats, outputs, color=_use_color(), statistics=statistics)
+        return run(paths, settings, load_registry(), progress), settings
+
+
+def _exit_on_internal_errors(result) -> None:
     for error in result.internal_errors:
         click.echo(f"intlint: error: {error}", err=True)
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
+
+
+@main.command(short_help="Lint files and directories.")
+@_lint_options
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES), help="Output format; repeat with --output to write several. [default: terminal]")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path), help="Write the matching --format to this file instead of stdout.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), help="Lowest severity that makes the exit code 1. [default: warning]")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Also print the number of findings per rule (to stderr when stdout carries JSON or SARIF).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), help="Report only findings not recorded in this baseline (see `intlint baseline`).")
+@click.option("--diff", "--since", "diff_ref", metavar="REF", help="Report only findings on lines changed since this git ref (code review).")
+def check(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude, formats, outputs, fail_on, exit_zero, statistics, baseline_file, diff_ref) -> None:
+    """Lint PATHS (files or directories; default: the current directory).
+
+    \b
+    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage/config/internal error.
+    Examples:
+      intlint check .
+      intlint check src --select IL4 --fail-on error
+      intlint check . --format sarif -o intlint.sarif --format terminal
+      intlint check . --baseline intlint-baseline.json
+      intlint check . --diff origin/main
+    """
+    from lint.baseline import load_baseline
+    from lint.changes import changed_since
+    from lint.reporters import write_reports
+
+    formats = formats or ("terminal",)
+    if len(outputs) > len(formats):
+        raise click.UsageError("more --output files than --format options; pair each --output with a --format")
+    if len(formats) - len(outputs) > 1:
+        raise click.UsageError("only one --format can go to stdout; give the others an --output file")
+    baseline = load_baseline(baseline_file) if baseline_file else None
+    result, settings = _lint(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude, fail_on)
+    if diff_ref:
+        result = changed_since(diff_ref, settings.root).filter(result)
+    if baseline:
+        result = baseline.apply(result)
+    write_reports(result, formats, outputs, color=_use_color(), statistics=statistics)
+    _exit_on_internal_errors(result)
     sys.exit(EXIT_FINDINGS if result.failed and not exit_zero else EXIT_CLEAN)
+
+
+@main.command(short_help="Record today's findings so that check reports only new ones.")
+@_lint_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("intlint-baseline.json"), show_default=True, help="The baseline file to write.")
+def baseline(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude, output) -> None:
+    """Write every current finding of PATHS to a baseline file.
+
+    Then `intlint check --baseline FILE` reports only findings that are not in it.
+    Findings are matched by fingerprint, so moving or reformatting code does not
+    bring them back.
+    """
+    from lint.baseline import render_baseline
+    from lint.reporters import write_file
+
+    result, _ = _lint(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude)
+    _exit_on_internal_errors(result)
+    write_file(output, render_baseline(result))
+    click.echo(f"Wrote {len(result.findings)} findings to {output}.")
+
+
+@main.command(short_help="Write a commented configuration with the defaults.")
+@click.option("--pyproject", is_flag=True, help="Append a [tool.intlint] table to pyproject.toml instead of writing intlint.toml.")
+def init(pyproject: bool) -> None:
+    """Write intlint.toml (or [tool.intlint] in pyproject.toml) in the current directory."""
+    from lint.init_config import write_config
+    from lint.rules import load_registry
+
+    written = write_config(Path.cwd(), load_registry(), pyproject=pyproject)
+    click.echo(f"Wrote {written.name}; edit it to taste.")
 
 
 @main.command("rules", short_help="List every rule.")

@@ -79,8 +79,8 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def fingerprint(code: str, path: str, scope: str, source: str) -> str:
-    """Stable when lines move: code, file, enclosing scope and the flagged text (whitespace-normalised)."""
-    normalised = _WHITESPACE.sub(" ", source).strip()
+    """Stable when lines move or are reformatted: code, file, enclosing scope and the flagged text without whitespace."""
+    normalised = _WHITESPACE.sub("", source)
     digest = hashlib.sha256("\0".join((code, path, scope, normalised)).encode("utf-8"))
     return digest.hexdigest()[:20]
 

@@ -28,6 +28,7 @@ class RunResult:
     root: Path  # finding paths are relative to this directory
     notices: tuple[str, ...] = ()  # run-level messages, e.g. files skipped and why
     internal_errors: tuple[str, ...] = ()  # bugs in intlint hit on some file; the run exits 2
+    baseline_fixed: int | None = None  # with --baseline: entries that matched no finding any more
 
     def counts_by_severity(self) -> dict[Severity, int]:
         counts = Counter(finding.severity for finding in self.findings)

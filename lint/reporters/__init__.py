@@ -9,12 +9,11 @@ pre-commit path never pays for rich or sarif-om unless it uses them.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from lint.atomic import write_text_atomically
 from lint.findings import Finding
 from lint.results import RunResult
 
@@ -49,7 +48,7 @@ def write_reports(
     """
     on_stdout = formats[len(outputs) :]
     for format_name, target in zip(formats, outputs):
-        _write_atomically(target, render(format_name, result, color=False))
+        write_file(target, render(format_name, result, color=False))
     for format_name in on_stdout:
         sys.stdout.write(render(format_name, result, color=color and format_name == "terminal"))
     if statistics:
@@ -64,19 +63,9 @@ class OutputError(Exception):
     """A report cannot be written where the user asked."""
 
 
-def _write_atomically(target: Path, text: str) -> None:
-    """A reader (or a crash) never sees a half-written report."""
+def write_file(target: Path, text: str) -> None:
+    """Write a report (or baseline) file atomically; a failure is one OutputError line."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
-            handle.write(text)
-        os.chmod(handle.name, 0o666 & ~_umask())  # temp files are private; a report is not
-        os.replace(handle.name, target)
+        write_text_atomically(target, text)
     except OSError as error:
         raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

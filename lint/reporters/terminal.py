@@ -60,14 +60,15 @@ def render_statistics(result: RunResult) -> str:
             worst[finding.code] = finding.severity
     counts = sorted(result.counts_by_code().items(), key=lambda item: (-item[1], item[0]))
     rows = [(str(count), code, _rule_name(result, code), worst[code].value) for code, count in counts]
+    fixed = [] if result.baseline_fixed is None else [f"{result.baseline_fixed} baseline entries no longer match a finding (fixed)"]
     if not rows:
-        return ""
+        return "".join(line + "\n" for line in fixed)
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     lines = [
         f"{count:>{widths[0]}}  {code:<{widths[1]}}  {name:<{widths[2]}}  {severity}"
         for count, code, name, severity in rows
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *fixed]) + "\n"
 
 
 def _finding_lines(finding: Finding, source: list[str] | None) -> list[Text]:
@@ -128,7 +129,9 @@ def _underline(line: str, span: Span) -> Text:
 
 def _summary(result: RunResult) -> Text:
     files = _plural(result.files_scanned, "file")
-    suppressed = f"{len(result.suppressed)} suppressed" if result.suppressed else ""
+    baselined = sum(item.how == "baseline" for item in result.suppressed)
+    suppressed = f"{len(result.suppressed) - baselined} suppressed" if len(result.suppressed) > baselined else ""
+    suppressed = ", ".join(part for part in (suppressed, f"{baselined} in the baseline" if baselined else "") if part)
     timing = f"{result.elapsed:.2f}s"
     if not result.findings:
         details = ", ".join(part for part in (suppressed, timing) if part)
