@@ -20,6 +20,7 @@ BUILTIN_MODULES = (
     "lint.rules.idempotency",
     "lint.rules.retry",
     "lint.rules.bulk",
+    "lint.rules.security",
     "lint.rules.callouts",
     "lint.rules.events",
 )

@@ -1,0 +1,1691 @@
+"""IL5xx: security — how integrations log in, where their secrets live, and what they send in clear text.
+
+The rules read names and constants through the shared facts (`value_of`,
+`string_template`, `type_of`) and Salesforce calls through the shared
+classifier (`likely_salesforce_call`). What this family adds is its judgement:
+which arguments carry credentials, endpoints or API versions, what counts as a
+placeholder rather than a secret, and where a query's values come from.
+
+Two conventions hold for every rule here:
+- A constant is read through names (`password=SF_PASSWORD`), never from a
+  parameter's default: the caller decides what a parameter holds.
+- Findings are reported where the value sits in the code that uses it, and
+  never repeat a secret's value in the message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import ClassVar
+
+import libcst as cst
+
+from lint.findings import Confidence, Severity
+from lint.rules.base import Example, Option, PythonRule
+from lint.rules.bulk import short
+from lint.sources.python_calls import is_none, keyword, positional
+from lint.sources.python_facts import SALESFORCE, SFTYPE, PythonFacts
+from lint.sources.python_salesforce import CLIENT_NAME, FORMAT_SOQL, HTTP_CLIENTS, HTTP_MODULES, HTTP_VERBS, likely_salesforce_call
+
+# -- what the rules read -----------------------------------------------------------
+
+# Positional parameters of simple_salesforce's entry points, so `Salesforce(user, pw, token)` reads like keywords.
+SALESFORCE_PARAMS = ("username", "password", "security_token", "session_id", "instance", "instance_url", "organizationId", "version")
+LOGIN_PARAMS = ("username", "password", "security_token", "organizationId", "sf_version")
+SFTYPE_PARAMS = ("object_name", "session_id", "sf_instance", "sf_version")
+SALESFORCE_LOGIN = frozenset({"simple_salesforce.SalesforceLogin", "simple_salesforce.login.SalesforceLogin"})
+LOGIN_SIGNATURES = {SALESFORCE: SALESFORCE_PARAMS, **{name: LOGIN_PARAMS for name in SALESFORCE_LOGIN}}
+# Where simple_salesforce's entry points take the API version: qualified name -> (parameter, position).
+VERSION_PARAMETERS = {
+    SALESFORCE: ("version", SALESFORCE_PARAMS.index("version")),
+    SFTYPE: ("sf_version", SFTYPE_PARAMS.index("sf_version")),
+    **{name: ("sf_version", LOGIN_PARAMS.index("sf_version")) for name in SALESFORCE_LOGIN},
+}
+PASSWORD_AUTHENTICATOR = frozenset({"aiosfstream.PasswordAuthenticator", "aiosfstream.auth.PasswordAuthenticator"})
+STREAMING_CLIENT = frozenset({"aiosfstream.SalesforceStreamingClient", "aiosfstream.client.SalesforceStreamingClient"})
+
+AIOHTTP_SESSION = "aiohttp.ClientSession"
+HTTP_CLIENT_TYPES = frozenset({*HTTP_CLIENTS, AIOHTTP_SESSION, "urllib3.PoolManager"})
+HTTP_LIBRARIES = frozenset({*HTTP_MODULES, "aiohttp"})
+URLLIB_REQUESTS = frozenset({"urllib.request.urlopen", "urllib.request.Request", "urllib.request.urlretrieve"})
+METHOD_FIRST = frozenset({"request", "stream", "urlopen"})  # `(method, url, ...)` signatures
+
+SALESFORCE_LIBRARIES = ("simple_salesforce", "salesforce_bulk", "aiosfstream", "sfdclib", "pyforce", "beatbox")
+TEST_DIRECTORIES = frozenset({"tests", "test"})
+MAX_HOPS = 5  # names followed through names, f-strings and concatenations
+
+
+def is_test_path(path: str) -> bool:
+    """Test code: under a `tests`/`test` directory, or a `test_*.py`, `*_test.py` or `conftest.py` file."""
+    parts = PurePosixPath(path).parts
+    name = parts[-1] if parts else ""
+    return bool(TEST_DIRECTORIES.intersection(parts[:-1])) or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+def callee_label(facts: PythonFacts, call: cst.Call) -> str:
+    """"`ss.Salesforce(...)`" for a function or class, "`session.get`" for a method."""
+    name = short(facts.source(call.func))
+    constructor = isinstance(call.func, cst.Name) or name.rpartition(".")[2][:1].isupper()
+    return f"`{name}(...)`" if constructor else f"`{name}`"
+
+
+def argument(call: cst.Call, name: str, index: int | None = None) -> cst.BaseExpression | None:
+    """The `name=` argument of a call, else its positional argument at `index`."""
+    named = keyword(call, name)
+    if named is not None:
+        return named.value
+    values = positional(call)
+    return values[index].value if index is not None and index < len(values) else None
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """An HTTP call through requests, httpx, aiohttp, urllib3 or urllib."""
+
+    method: str | None  # "POST", ...; None when chosen at run time or not given
+    url: cst.BaseExpression | None
+
+
+def http_request(facts: PythonFacts, call: cst.Call) -> HttpRequest | None:
+    """`requests.post(url)`, `session.request("PATCH", url)`, `urlopen(url)`: the request a call sends, if it is one."""
+    func = call.func
+    qualified = facts.qualified_name(func)
+    if qualified in URLLIB_REQUESTS:
+        return HttpRequest(None, argument(call, "url", 0))
+    module, _, verb = (qualified or "").rpartition(".")
+    if module not in HTTP_LIBRARIES:
+        if not (isinstance(func, cst.Attribute) and facts.is_type(func.value, *HTTP_CLIENT_TYPES)):
+            return None
+        verb = func.attr.value
+    if verb in METHOD_FIRST:
+        chosen = argument(call, "method", 0)
+        method = facts.string_template(chosen) if chosen is not None else None
+        return HttpRequest(method.upper() if method else None, argument(call, "url", 1))
+    if verb in HTTP_VERBS:
+        return HttpRequest(verb.upper(), argument(call, "url", 0))
+    return None
+
+
+def is_http_library_call(facts: PythonFacts, call: cst.Call) -> bool:
+    """A function of requests/httpx/aiohttp (`httpx.Client(...)`, `requests.get`) or a method of one of their clients."""
+    func = call.func
+    module = (facts.qualified_name(func) or "").rpartition(".")[0]
+    return module in HTTP_LIBRARIES or (isinstance(func, cst.Attribute) and facts.is_type(func.value, *HTTP_CLIENT_TYPES))
+
+
+def imports(facts: PythonFacts, *libraries: str) -> bool:
+    """The module imports (at module level) something from one of `libraries`."""
+    bindings = facts.module_scope.names.values()
+    return any((binding.qualified or "").split(".")[0] in libraries for binding in bindings)
+
+
+def literal_text(expr: cst.BaseExpression | None) -> str | None:
+    """The text of a string written out in full (no f-string, no names), else None."""
+    if isinstance(expr, cst.SimpleString):
+        try:
+            value = expr.evaluated_value
+        except Exception:  # malformed escapes: unknown, rather than a failed file
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.ConcatenatedString):
+        left, right = literal_text(expr.left), literal_text(expr.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def record_attributes(facts: PythonFacts, node: cst.Dict) -> cst.Dict | None:
+    """The `attributes` of a record written out as the API returns it: `{"attributes": {"type": ..., "url": ...}, ...}`."""
+    attributes = facts.dict_value(node, "attributes")
+    return attributes if isinstance(attributes, cst.Dict) else None
+
+
+def is_false(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+class SecurityRule(PythonRule, abstract=True):
+    """Base of the IL5xx rules: reads constants without trusting parameter defaults, and skips test files.
+
+    Tests log in as throwaway users, carry fake secrets and ids, and talk to local or mocked
+    servers without TLS: findings there would be noise. A rule whose finding holds wherever the
+    code runs sets `checks_tests`.
+    """
+
+    checks_tests: ClassVar[bool] = False
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.parameter_defaults: set[cst.BaseExpression] = set()
+        self.in_tests = is_test_path(context.path)
+        self._about_salesforce: bool | None = None
+
+    def report(self, node: cst.CSTNode, message: str, **details) -> None:
+        if self.checks_tests or not self.in_tests:
+            super().report(node, message, **details)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if node.default is not None:
+            self.parameter_defaults.add(node.default)
+
+    def about_salesforce(self) -> bool:
+        """Whether the module imports a Salesforce client or mentions Salesforce: read once, and only when a
+        finding depends on it (rendering the module's code costs as much as a traversal)."""
+        if self._about_salesforce is None:
+            code = self.facts.module.code
+            self._about_salesforce = imports(self.facts, *SALESFORCE_LIBRARIES) or "salesforce" in code.lower() or "/services/data/" in code
+        return self._about_salesforce
+
+    def constant(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """The expression a name or `self.X` stands for, or the expression itself; None when unknown or a parameter's default."""
+        value = self.facts.value_of(expr)
+        return None if value is None or value in self.parameter_defaults else value
+
+    def arguments(self, call: cst.Call, params: tuple[str, ...] = ()) -> dict[str, cst.BaseExpression]:
+        """A call's arguments by parameter name: keywords, positionals by `params`, and keys of a `**` dict literal."""
+        found = {params[index]: arg.value for index, arg in enumerate(positional(call)) if index < len(params)}
+        for arg in call.args:
+            if arg.keyword is not None:
+                found[arg.keyword.value] = arg.value
+            elif arg.star == "**" and isinstance(spread := self.constant(arg.value), cst.Dict):
+                for element in spread.elements:
+                    key = self.facts.string_template(element.key) if isinstance(element, cst.DictElement) else None
+                    if key:
+                        found.setdefault(key, element.value)
+        return found
+
+    def given(self, arguments: dict[str, cst.BaseExpression], name: str) -> bool:
+        """`name` is passed something other than a literal None."""
+        value = arguments.get(name)
+        return value is not None and not is_none(self.constant(value))
+
+
+# -- IL501 / IL502: password logins ----------------------------------------------------
+
+SOAP_LOGIN_REMOVED = 65.0  # SOAP login() is unavailable from API version 65.0
+PASSWORD_GRANT = re.compile(r"(^|&)grant_type=password(&|$)")
+TOKEN_PATH = "/services/oauth2/token"
+URLENCODE = "urllib.parse.urlencode"
+JWT_FIX = "use the JWT bearer flow (`consumer_key=`, `privatekey_file=`) or client credentials"
+
+
+@dataclass(frozen=True)
+class LoginKind:
+    """The credentials of a password login and the API simple_salesforce sends them to."""
+
+    credentials: str  # what the code sends
+    soap: bool  # simple_salesforce sends it to SOAP login(); else to the OAuth token endpoint
+
+    @property
+    def described(self) -> str:
+        """"username and password (SOAP `login()`)": the credentials and where they go."""
+        return f"{self.credentials} ({'SOAP `login()`' if self.soap else 'the OAuth username-password flow'})"
+
+    @property
+    def drawbacks(self) -> str:
+        if self.soap:
+            return f"a password login that cannot use MFA, breaks when the password is reset, and is unavailable from API {SOAP_LOGIN_REMOVED:.1f}"
+        return "which Salesforce blocks by default in new orgs and which cannot use MFA"
+
+
+SOAP_TOKEN = LoginKind("username, password and security token", soap=True)
+SOAP_ORGANIZATION = LoginKind("username and password for an organizationId", soap=True)
+SOAP_PASSWORD = LoginKind("username and password", soap=True)
+OAUTH_PASSWORD = LoginKind("username and password", soap=False)
+
+
+@dataclass(frozen=True)
+class Login:
+    """A simple_salesforce `Salesforce(...)` or `SalesforceLogin(...)` call that logs in with a password."""
+
+    kind: LoginKind
+    version: cst.BaseExpression | None  # the API version argument, if given
+
+
+def password_login(rule: SecurityRule, call: cst.Call) -> Login | None:
+    """How a simple_salesforce login call uses a password, in the order simple_salesforce checks its arguments."""
+    qualified = rule.facts.qualified_name(call.func)
+    if qualified not in LOGIN_SIGNATURES:
+        return None
+    args = rule.arguments(call, LOGIN_SIGNATURES[qualified])
+    if not rule.given(args, "password"):
+        return None
+    if rule.given(args, "security_token"):
+        kind = SOAP_TOKEN
+    elif rule.given(args, "consumer_key") and rule.given(args, "consumer_secret"):
+        kind = OAUTH_PASSWORD
+    elif rule.given(args, "organizationId"):
+        kind = SOAP_ORGANIZATION
+    else:
+        kind = SOAP_PASSWORD
+    return Login(kind, args.get(VERSION_PARAMETERS[qualified][0]))
+
+
+def api_version(expr: cst.BaseExpression | None) -> float | None:
+    """An API version written as `"61.0"`, `"v61.0"` or `61.0`."""
+    if isinstance(expr, cst.Float):
+        return float(expr.evaluated_value)
+    match = VERSION_TEXT.match(literal_text(expr) or "")
+    return float(match.group(1)) if match else None
+
+
+VERSION_TEXT = re.compile(r"^v?(\d{1,3}\.0)$")
+
+
+class PasswordFlow(SecurityRule):
+    """
+    ## What it does
+    Finds logins to Salesforce with a username and password: simple_salesforce
+    `Salesforce(username=..., password=..., security_token=...)` (or with
+    `organizationId=`, or with `consumer_key=`/`consumer_secret=`),
+    `SalesforceLogin(...)` with a password, OAuth token requests with
+    `grant_type=password` (a `data=` dict or form string), and aiosfstream's
+    `PasswordAuthenticator` and `SalesforceStreamingClient`. Files under test
+    paths (`tests/`, `test/`, `test_*.py`, `*_test.py`, `conftest.py`) are not
+    checked.
+
+    ## Why it matters
+    A password login ties the integration to a person-like credential that
+    cannot use MFA, expires, and breaks when someone resets it (which also resets
+    the security token). Salesforce blocks the OAuth username-password flow by
+    default in new orgs, and SOAP `login()` is unavailable from API 65.0. The
+    integration patterns guide: "We recommend that the remote system establish
+    an OAuth trust for authorization." The JWT bearer flow (a connected app and a
+    certificate) or the client credentials flow give the integration its own
+    credential.
+
+    ## Example
+    ```python
+    from simple_salesforce import Salesforce
+
+    sf = Salesforce(username=user, password=password, security_token=token)
+    ```
+
+    ## Use instead
+    ```python
+    import os
+
+    from simple_salesforce import Salesforce
+
+    sf = Salesforce(
+        username=os.environ["SF_USERNAME"],
+        consumer_key=os.environ["SF_CONSUMER_KEY"],
+        privatekey_file=os.environ["SF_PRIVATE_KEY_FILE"],
+    )
+    ```
+    """
+
+    code = "IL501"
+    name = "password-flow"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+    security_severity = "5.3"
+    tags = ("credentials",)
+    valid = [
+        # JWT bearer, client credentials and an existing session.
+        "from simple_salesforce import Salesforce\n"
+        "jwt = Salesforce(username=user, consumer_key=key, privatekey_file='server.key')\n"
+        "app = Salesforce(consumer_key=key, consumer_secret=secret, domain='acme.my')\n"
+        "direct = Salesforce(instance_url=url, session_id=token)\n",
+        # An explicit None is no password.
+        "from simple_salesforce import SalesforceLogin\nSalesforceLogin(username=user, password=None, consumer_key=key, privatekey=pem)\n",
+        "import requests\nrequests.post('https://login.salesforce.com/services/oauth2/token', data={'grant_type': 'client_credentials'}, timeout=10)\n",
+        # A password grant to a non-Salesforce token endpoint is someone else's policy.
+        "import requests\nrequests.post('https://idp.internal/realms/ops/protocol/openid-connect/token', data={'grant_type': 'password'}, timeout=10)\n",
+        "from aiosfstream import Client, RefreshTokenAuthenticator\nclient = Client(RefreshTokenAuthenticator(consumer_key=key, consumer_secret=secret, refresh_token=refresh))\n",
+        # Test code may log in with a throwaway user.
+        Example("from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t)\n", path="tests/test_sync.py"),
+        Example("from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t)\n", path="conftest.py"),
+    ]
+    invalid = [
+        Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(username=user, password=pw, security_token=token)\n", line=3),
+        Example("import simple_salesforce as ss\n\nsf = ss.Salesforce(user, pw, token)\n", line=3),
+        Example("from simple_salesforce import Salesforce as SF\n\nsf = SF(username=u, password=p, consumer_key=k, consumer_secret=s)\n", line=3),
+        Example("from simple_salesforce import SalesforceLogin\n\nsession_id, instance = SalesforceLogin(username=u, password=p, organizationId=org)\n", line=3),
+        Example(
+            "import requests\n\n"
+            "TOKEN_URL = 'https://login.salesforce.com/services/oauth2/token'\n\n"
+            "def token():\n"
+            "    payload = {'grant_type': 'password', 'client_id': cid, 'client_secret': secret, 'username': u, 'password': p}\n"
+            "    return requests.post(TOKEN_URL, data=payload, timeout=10).json()['access_token']\n",
+            line=7,
+        ),
+        Example("import httpx\n\nhttpx.post(f'{LOGIN}/services/oauth2/token', content=f'grant_type=password&username={u}&password={p}')\n", line=3),
+        Example("from aiosfstream import PasswordAuthenticator\n\nauth = PasswordAuthenticator(consumer_key=k, consumer_secret=s, username=u, password=p)\n", line=3),
+        Example("from aiosfstream import SalesforceStreamingClient\n\nclient = SalesforceStreamingClient(consumer_key=k, consumer_secret=s, username=u, password=p)\n", line=3),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        login = password_login(self, node)
+        if login is not None:
+            self._report(node, f"logs in with {login.kind.described}, {login.kind.drawbacks}")
+            return
+        qualified = self.facts.qualified_name(node.func)
+        oauth = f"{OAUTH_PASSWORD.described}, {OAUTH_PASSWORD.drawbacks}"
+        if qualified in PASSWORD_AUTHENTICATOR:
+            self._report(node, f"authenticates the streaming client with {oauth}", "use `RefreshTokenAuthenticator`")
+        elif qualified in STREAMING_CLIENT:
+            self._report(node, f"always authenticates with {oauth}", "use `Client(RefreshTokenAuthenticator(...))`")
+        else:
+            self._check_token_request(node)
+
+    def _check_token_request(self, node: cst.Call) -> None:
+        request = http_request(self.facts, node)
+        if request is None or request.method != "POST" or request.url is None:
+            return
+        url = self.facts.string_template(request.url)
+        salesforce_endpoint = url is not None and TOKEN_PATH in url
+        if url is not None and url.replace("{}", "") and not salesforce_endpoint:
+            return  # another identity provider's token endpoint
+        if any(self._grants_password(argument(node, name)) for name in ("data", "content", "params")) and (salesforce_endpoint or self.about_salesforce()):
+            confidence = None if salesforce_endpoint else Confidence.MEDIUM
+            self._report(
+                node,
+                f"requests an OAuth token with `grant_type=password` (the username-password flow), {OAUTH_PASSWORD.drawbacks}",
+                "request `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (JWT bearer) or `client_credentials`",
+                confidence,
+            )
+
+    def _grants_password(self, body: cst.BaseExpression | None) -> bool:
+        """A token request body (dict, form string or `urlencode({...})`) asking for the password grant."""
+        body = self.constant(body) if body is not None else None
+        if isinstance(body, cst.Call) and self.facts.qualified_name(body.func) == URLENCODE and body.args:
+            body = self.constant(body.args[0].value)
+        if isinstance(body, cst.Dict):
+            grant = self.facts.dict_value(body, "grant_type")
+            return grant is not None and self.facts.string_template(grant) == "password"
+        text = self.facts.string_template(body) if body is not None else None
+        return text is not None and bool(PASSWORD_GRANT.search(text))
+
+    def _report(self, node: cst.Call, what: str, fix: str = JWT_FIX, confidence: Confidence | None = None) -> None:
+        self.report(
+            node,
+            f"{callee_label(self.facts, node)} {what}; {fix}.",
+            hint=fix,
+            confidence=confidence,
+        )
+
+
+class SoapLoginUnavailable(SecurityRule):
+    """
+    ## What it does
+    Finds simple_salesforce logins with a password and security token (or an
+    `organizationId`) that ask for API version 65.0 or later:
+    `Salesforce(..., version="65.0")` or `SalesforceLogin(..., sf_version="65.0")`.
+    Unlike the rest of the family it also checks tests: the login fails
+    wherever it runs.
+
+    ## Why it matters
+    simple_salesforce performs these logins with SOAP `login()` at the requested
+    API version, and SOAP `login()` is unavailable from API 65.0: raising the
+    version makes every login fail. A username and password with
+    `consumer_key`/`consumer_secret` goes through OAuth instead and is IL501's
+    concern. The integration patterns guide notes the cost of this call even
+    where it works: "You can make a maximum of 3,600 calls to the login()
+    function per user per hour."
+
+    ## Example
+    ```python
+    sf = Salesforce(username=user, password=password, security_token=token, version="65.0")
+    ```
+
+    ## Use instead
+    ```python
+    sf = Salesforce(username=user, consumer_key=key, privatekey_file="server.key", version="65.0")
+    ```
+    """
+
+    code = "IL502"
+    name = "soap-login-unavailable"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    checks_tests = True  # the login fails wherever it runs
+    security_severity = "3.1"
+    tags = ("credentials",)
+    valid = [
+        "from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t, version='64.0')\n",
+        # OAuth username-password goes through the token endpoint, not SOAP.
+        "from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, consumer_key=k, consumer_secret=s, version='65.0')\n",
+        "from simple_salesforce import Salesforce\nsf = Salesforce(username=u, consumer_key=k, privatekey_file='server.key', version='66.0')\n",
+        # No version given: the library's default, below 65.0.
+        "from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t)\n",
+    ]
+    invalid = [
+        Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(username=u, password=p, security_token=t, version='65.0')\n", line=3),
+        Example("from simple_salesforce import SalesforceLogin\n\nsid, host = SalesforceLogin(u, p, None, org, 66.0)\n", line=3),
+        Example("from simple_salesforce import Salesforce\n\nVERSION = '65.0'\nsf = Salesforce(u, p, t, version=VERSION)\n", line=4),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        login = password_login(self, node)
+        if login is None or not login.kind.soap or login.version is None:
+            return
+        version = api_version(self.constant(login.version))
+        if version is not None and version >= SOAP_LOGIN_REMOVED:
+            self.report(
+                node,
+                f"{callee_label(self.facts, node)} logs in with {login.kind.credentials} at API version {version:.1f}, which "
+                f"simple_salesforce sends to SOAP `login()`, unavailable from API {SOAP_LOGIN_REMOVED:.1f}, so every login fails; {JWT_FIX}.",
+                hint=JWT_FIX,
+            )
+
+
+# -- IL504: hard-coded secrets -----------------------------------------------------------
+
+SECRET_NAMES = frozenset({"password", "security_token", "consumer_secret", "client_secret", "privatekey", "session_id", "refresh_token"})
+MIN_SECRET_LENGTH = 6
+PLACEHOLDER = re.compile(
+    r"""(?ix)
+    ^(<.*>|\$\{.*\}|\{\{.*\}\}|\{[^{}]*\}|%\(\w+\)s|\$\w+|\*+|x+|\.+|-+)$  # <...>, ${...}, {{...}}, {name}, $VAR, ***, xxx
+    | change[-_]?me | replace[-_]?me | x{3} | your[-_ ]?\w | placeholder | dummy | example | sample | redacted | fake
+    | ^(secret|password|passwd|token|test|testing|none|null|undefined|todo|tbd|default|admin|pass|empty|unset)\d*$
+    """
+)
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")  # SF_PASSWORD: the name of a variable, not its value
+CONFIG_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")  # salesforce.password: a key in some config
+PEM_HEADER = "-----BEGIN"
+# Lower case, upper case, digits, symbols: the kinds of characters a generated secret mixes.
+CHARACTER_KINDS = (str.islower, str.isupper, str.isdigit, lambda char: not char.isalnum())
+LABEL = re.compile(r"^[A-Z][a-z]+$")
+WORDS = re.compile(r"^[a-z]+([-_.][a-z]+)+$")
+BEARER = re.compile(r"^Bearer\s+(?P<token>\S+)$", re.IGNORECASE)
+SECRET_FIX = "read it at run time from the environment (`os.environ[...]`) or a secret manager, and rotate the exposed value"
+
+
+def looks_like_secret(text: str, name: str) -> bool:
+    """Whether a literal given to `name` is a real credential rather than a placeholder, a label or a reference."""
+    value = text.strip()
+    if value.startswith(PEM_HEADER):
+        return True
+    if len(value) < MIN_SECRET_LENGTH or any(char.isspace() for char in value) or len(set(value)) == 1:
+        return False
+    bare = re.sub(r"[^a-z0-9]", "", value.lower())
+    if bare == re.sub(r"[^a-z0-9]", "", name.lower()):
+        return False  # {"password": "password"}: a field name
+    if sum(any(map(kind, value)) for kind in CHARACTER_KINDS) < 2 or LABEL.match(value) or WORDS.match(value):
+        return False  # "required", "Hidden", "api_key", "do-not-print": words, a label or a name, not a secret
+    return not (PLACEHOLDER.search(value) or ENV_NAME.match(value) or CONFIG_KEY.match(value))
+
+
+class HardcodedSecret(SecurityRule):
+    """
+    ## What it does
+    Finds credentials written into the code: a string literal (directly, or
+    through a constant) given to `password`, `security_token`,
+    `consumer_secret`, `client_secret`, `privatekey`, `session_id` or
+    `refresh_token` — as a keyword argument, a positional argument of
+    `Salesforce(...)`/`SalesforceLogin(...)`, a dict entry (a token request's
+    body, a `**` config) or a parameter's default — and literal
+    `Authorization: Bearer ...` headers.
+
+    Not flagged: empty strings, very short values, obvious placeholders
+    (`changeme`, `xxx`, `<...>`, `${...}`, `{{...}}`, `your_...`, a value equal
+    to its key), names of environment variables (`SF_PASSWORD`), values read at
+    run time (`os.environ[...]`, `os.getenv(...)`, `settings.X`, a vault or
+    AWS Secrets Manager client), and files under test paths.
+
+    ## Why it matters
+    A secret in source control is readable by everyone with access to the
+    repository, its forks, CI logs and backups, for as long as the history
+    exists; removing the line does not revoke it. With Salesforce credentials
+    that means API access with the integration user's permissions.
+
+    ## Example
+    ```python
+    sf = Salesforce(username="etl@acme.com", password="Winter2024!", security_token="x7RkQ2mVb9LpT4sWc1Nd")
+    ```
+
+    ## Use instead
+    ```python
+    sf = Salesforce(
+        username=os.environ["SF_USERNAME"],
+        consumer_key=os.environ["SF_CONSUMER_KEY"],
+        privatekey=secrets_client.get_secret_value(SecretId="sf/jwt-key")["SecretString"],
+    )
+    ```
+    """
+
+    code = "IL504"
+    name = "hardcoded-secret"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    security_severity = "7.5"
+    tags = ("credentials", "external/cwe/cwe-798")
+    valid = [
+        "import os\nfrom simple_salesforce import Salesforce\n"
+        "sf = Salesforce(username=os.environ['SF_USER'], password=os.getenv('SF_PASSWORD'), security_token=settings.SF_TOKEN)\n",
+        # Placeholders, empty values, names of variables and config keys.
+        "connect(password='')\nconnect(password='changeme')\nconnect(client_secret='<client-secret>')\n"
+        "connect(client_secret='${SF_CLIENT_SECRET}')\nconnect(refresh_token='{{ refresh_token }}')\n"
+        "connect(password='your_password_here')\nconnect(password='xxxxxxxx')\nconnect(password='SF_PASSWORD')\n"
+        "connect(password='salesforce.password')\n",
+        "FIELDS = {'password': 'password', 'client_secret': 'Client Secret'}\n",
+        "import requests\nrequests.get(url, headers={'Authorization': f'Bearer {token}'}, timeout=10)\n"
+        "requests.get(url, headers={'Authorization': 'Bearer <access-token>'}, timeout=10)\n",
+        # A secret manager, and a default handed in by the caller at run time.
+        "import boto3\nsecret = boto3.client('secretsmanager').get_secret_value(SecretId='sf/password')['SecretString']\n"
+        "connect(password=secret)\n",
+        Example("from simple_salesforce import Salesforce\nsf = Salesforce(username='qa@acme.com', password='Qa-Passw0rd!', security_token='k3Jd8sLq0PzX')\n", path="tests/test_login.py"),
+    ]
+    invalid = [
+        Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(username='etl@acme.com', password='Winter2024!', security_token=token)\n", line=3),
+        Example("from simple_salesforce import Salesforce\n\nSF_TOKEN = 'x7RkQ2mVb9LpT4sWc1Nd'\nsf = Salesforce(user, pw, SF_TOKEN)\n", line=4),
+        Example(
+            "import requests\n\n"
+            "payload = {\n"
+            "    'grant_type': 'client_credentials',\n"
+            "    'client_id': '3MVG9xOCXq4ID1uG',\n"
+            "    'client_secret': '8A1D7E0F2C4B6A9D',\n"
+            "}\n",
+            line=6,
+        ),
+        Example("import requests\n\nHEADERS = {'Authorization': 'Bearer 00D5e000000AbCd!AQ4AQFh8hPq'}\n", line=3),
+        Example("import requests\n\nsession = requests.Session()\nsession.headers['Authorization'] = 'Bearer 00D5e000000AbCd!AQ4AQFh8hPq'\n", line=4),
+        Example("def connect(user, password='Tr0ub4dor&3'):\n    return login(user, password)\n", line=1),
+        Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(instance_url=url, session_id='00D5e000000AbCd!AQ4AQFh8hPq')\n", line=3),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Credentials passed by keyword to any call, and by position to `Salesforce(...)`/`SalesforceLogin(...)`."""
+        callee = callee_label(self.facts, node)
+        params = LOGIN_SIGNATURES.get(self.facts.qualified_name(node.func), ())
+        for name, arg in zip(params, positional(node)):
+            if name in SECRET_NAMES:
+                self._check(arg.value, name, f"the `{name}` argument of {callee}")
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in SECRET_NAMES:
+                self._check(arg.value, arg.keyword.value, f"`{arg.keyword.value}=` of {callee}")
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = self.facts.string_template(node.key)
+        if key is None:
+            return
+        if key.lower() in SECRET_NAMES:
+            self._check(node.value, key, f"the `{key}` entry")
+        elif key.lower() == "authorization":
+            self._check_bearer(node.value, "the `Authorization` header")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """`session.headers["Authorization"] = "Bearer ..."`."""
+        for target in node.targets:
+            if isinstance(target.target, cst.Subscript) and (self.facts.subscript_key(target.target) or "").lower() == "authorization":
+                self._check_bearer(node.value, "the `Authorization` header")
+
+    def visit_Param(self, node: cst.Param) -> None:
+        super().visit_Param(node)
+        if node.default is not None and node.name.value in SECRET_NAMES:
+            self._check(node.default, node.name.value, f"the default of parameter `{node.name.value}`", follow=False)
+
+    def _check(self, value: cst.BaseExpression, name: str, where: str, follow: bool = True) -> None:
+        resolved = self.constant(value) if follow else value
+        text = literal_text(resolved)
+        if text is None or not looks_like_secret(text, name):
+            return
+        via = f" (`{short(self.facts.source(value))}` is a literal)" if resolved is not value else ""
+        what = "private key" if text.lstrip().startswith(PEM_HEADER) else "secret"
+        self._report(value, f"{where} is a hard-coded {what}{via}")
+
+    def _check_bearer(self, value: cst.BaseExpression, where: str) -> None:
+        match = BEARER.match(literal_text(self.constant(value)) or "")
+        if match and looks_like_secret(match["token"], "token"):
+            self._report(value, f"{where} carries a hard-coded bearer token")
+
+    def _report(self, node: cst.BaseExpression, what: str) -> None:
+        self.report(
+            node,
+            f"{what[0].upper()}{what[1:]}, so anyone who can read the repository can use it; {SECRET_FIX}.",
+            hint=SECRET_FIX,
+        )
+
+
+# -- IL505: plaintext endpoints --------------------------------------------------------
+
+ENDPOINT_KEYWORDS = frozenset({"instance_url", "login_url", "base_url", "token_url", "auth_url", "endpoint_url"})
+HOST = re.compile(r"^(\[[^\]]*\]|[^/:?#]*)")
+LOOPBACK = re.compile(r"^(localhost|.*\.localhost|127(\.\d+){3}|\[?::1\]?|0\.0\.0\.0)$")
+# Hosts that never serve an integration: cloud instance metadata (HTTP only), reserved documentation
+# domains (RFC 2606) and XML namespace / DTD identifiers.
+NOT_ENDPOINTS = re.compile(
+    r"""(?x)^(
+        169\.254\.\d+\.\d+ | metadata\.google\.internal
+        | (.*\.)?example\.(com|net|org) | .*\.(example|test|invalid)
+        | (www\.)?w3\.org | schemas\.xmlsoap\.org | soap\.sforce\.com | schemas\.microsoft\.com | purl\.org | xmlns\.com
+    )$"""
+)
+
+
+def plaintext_url(template: str | None) -> str | None:
+    """The URL if it is `http://` to a host that is known, not local and not a namespace."""
+    if template is None or not template.lower().startswith("http://"):
+        return None
+    host = HOST.match(template[len("http://") :]).group(1).lower()
+    if not host.replace("{}", "") or LOOPBACK.match(host) or NOT_ENDPOINTS.match(host):
+        return None
+    return template
+
+
+class PlaintextEndpoint(SecurityRule):
+    """
+    ## What it does
+    Finds `http://` URLs used as integration endpoints: the URL of a
+    `requests`/`httpx`/`aiohttp`/`urllib3`/`urllib` request, and
+    `instance_url=`, `login_url=`, `base_url=`, `token_url=`, `auth_url=`,
+    `endpoint_url=` arguments and config entries — including URLs built from
+    module constants (`f"{ERP_URL}/orders"`).
+
+    Not flagged: localhost and loopback addresses (`127.0.0.1`, `::1`,
+    `0.0.0.0`), cloud metadata addresses, documentation domains
+    (`example.com`, `*.test`), XML namespace and DTD URIs
+    (`http://schemas.xmlsoap.org/...`, `http://www.w3.org/...`), URLs whose
+    host is not known, strings that only mention `http://` (`.replace`,
+    `startswith`, comparisons), and files under test paths.
+
+    ## Why it matters
+    Over plain HTTP, session ids, OAuth tokens and record data cross the
+    network readable and alterable by anyone on the path. The integration
+    patterns guide: "It’s recommended you use the HTTPS protocol to connect to
+    any remote system."
+
+    ## Example
+    ```python
+    ERP_URL = "http://erp.acme.internal/api"
+
+    def push(order):
+        return requests.post(f"{ERP_URL}/orders", json=order, timeout=30)
+    ```
+
+    ## Use instead
+    ```python
+    ERP_URL = "https://erp.acme.internal/api"
+
+    def push(order):
+        return requests.post(f"{ERP_URL}/orders", json=order, timeout=30)
+    ```
+    """
+
+    code = "IL505"
+    name = "plaintext-endpoint"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    security_severity = "7.4"
+    tags = ("transport", "external/cwe/cwe-319")
+    valid = [
+        "import requests\nrequests.get('http://localhost:8080/health', timeout=5)\nrequests.get('http://127.0.0.1:9000/', timeout=5)\n"
+        "requests.get('http://[::1]:8000/', timeout=5)\nrequests.get('http://0.0.0.0:5000/', timeout=5)\n",
+        # XML namespaces are identifiers, never fetched.
+        "NS = {'soapenv': 'http://schemas.xmlsoap.org/soap/envelope/', 'out': 'http://soap.sforce.com/2005/09/outbound'}\n"
+        "root.find('soapenv:Body', NS)\n",
+        # Only manipulating or testing the scheme.
+        "import requests\nsecure = url.replace('http://', 'https://')\nif url.startswith('http://'):\n    raise ValueError(url)\n"
+        "requests.get(url.replace('http://', 'https://'), timeout=5)\n",
+        "import requests\nrequests.get('https://acme.my.salesforce.com/services/data/', timeout=5)\n",
+        # Host unknown here: it may be a local proxy.
+        "import requests\nrequests.get(f'http://{host}:{port}/status', timeout=5)\n",
+        "import requests\nrequests.get('http://api.example.com/v1/orders', timeout=5)\n",
+        # A proxy URL is not the endpoint.
+        "import requests\nrequests.get('https://erp.acme.com/', proxies={'https': 'http://proxy.acme.com:3128'}, timeout=5)\n",
+    ]
+    invalid = [
+        Example("import requests\n\nrequests.post('http://erp.acme.com/api/orders', json=order, timeout=30)\n", line=3),
+        Example(
+            "import requests\n\nERP_URL = 'http://erp.acme.internal/api'\n\ndef push(order):\n"
+            "    return requests.post(f'{ERP_URL}/orders', json=order, timeout=30)\n",
+            line=6,
+        ),
+        Example("import httpx\n\nclient = httpx.Client(base_url='http://billing.acme.com', timeout=10)\n", line=3),
+        Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(instance_url='http://acme.my.salesforce.com', session_id=sid)\n", line=3),
+        Example("from urllib.request import urlopen\n\nurlopen('http://10.20.0.15/export.csv', timeout=10)\n", line=3),
+        Example("SETTINGS = {\n    'token_url': 'http://auth.acme.com/oauth2/token',\n}\n", line=2),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        callee = callee_label(self.facts, node)
+        request = http_request(self.facts, node)
+        if request is not None and request.url is not None:
+            self._check(request.url, f"{callee} sends its request to")
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in ENDPOINT_KEYWORDS:
+                self._check(arg.value, f"`{arg.keyword.value}=` of {callee} is")
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = self.facts.string_template(node.key)
+        if key in ENDPOINT_KEYWORDS:
+            self._check(node.value, f"The `{key}` entry is")
+
+    def _check(self, value: cst.BaseExpression, subject: str) -> None:
+        url = plaintext_url(self.facts.string_template(value))
+        if url is None:
+            return
+        secure = "https://" + url[len("http://") :]
+        self.report(
+            value,
+            f"{subject} `{short(url, 72)}` over plain HTTP, so what it sends and receives crosses the network "
+            f"unencrypted, readable and alterable by anyone on the path; use `{short(secure, 72)}`.",
+            hint="use an `https://` URL",
+        )
+
+
+# -- IL506: TLS verification disabled ------------------------------------------------------
+
+UNVERIFIED_CONTEXT = "ssl._create_unverified_context"
+CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
+AIOHTTP_SSL_KEYWORDS = ("ssl", "verify_ssl")
+AIOHTTP_CONNECTOR = "aiohttp.TCPConnector"
+TLS_FIX = "keep verification on, and point `verify=` (or `cafile=`) at the CA bundle that signs the endpoint's certificate"
+IMPERSONATION = "so anyone on the network path can impersonate the endpoint and read the credentials and data it is sent"
+
+
+class TlsVerificationDisabled(SecurityRule):
+    """
+    ## What it does
+    Finds code that turns off TLS certificate checks: `verify=False` on
+    `requests`/`httpx` calls, sessions and clients (and on `.get/.post/...` of
+    an unknown client in a module that imports them), `session.verify = False`,
+    aiohttp's `ssl=False`/`verify_ssl=False`, `ssl._create_unverified_context()`
+    (called, or installed as the default HTTPS context), and `ssl.CERT_NONE`
+    (`ctx.verify_mode = ssl.CERT_NONE` — which Python accepts only after
+    `check_hostname = False` — and `cert_reqs=...`).
+
+    Not flagged: `urllib3.disable_warnings()` alone (it only hides warnings),
+    `check_hostname = False` while certificates are still verified (libraries
+    that match host names themselves, connections without a host name), a
+    class setting its own `self.verify_mode`, values that come from a
+    parameter, and files under test paths.
+
+    ## Why it matters
+    Without certificate checks, TLS still encrypts, but to whoever answers: a
+    proxy or an attacker on the path can present any certificate and read or
+    change the traffic, including the OAuth token or session id. The
+    integration patterns guide relies on verified TLS: "One-way SSL is enabled
+    by default, but two-way SSL is supported with both self-signed and
+    CA-signed certificates to maintain authenticity of both the client and
+    server." A private CA belongs in `verify="/path/ca.pem"`, not in
+    `verify=False`.
+
+    ## Example
+    ```python
+    response = requests.post(url, json=body, verify=False, timeout=30)
+    ```
+
+    ## Use instead
+    ```python
+    response = requests.post(url, json=body, verify="/etc/ssl/certs/acme-ca.pem", timeout=30)
+    ```
+    """
+
+    code = "IL506"
+    name = "tls-verification-disabled"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    security_severity = "7.4"
+    tags = ("transport", "external/cwe/cwe-295")
+    valid = [
+        "import requests\nrequests.get(url, verify='/etc/ssl/certs/acme-ca.pem', timeout=10)\nrequests.get(url, verify=True, timeout=10)\n",
+        # Silencing urllib3's warnings alone does not disable anything.
+        "import urllib3\nurllib3.disable_warnings()\n",
+        "import ssl\nctx = ssl.create_default_context(cafile='ca.pem')\nif ctx.verify_mode == ssl.CERT_NONE:\n    raise RuntimeError('unverified')\n",
+        # A parameter's default is the caller's choice, not this code's.
+        "import ssl\n\ndef context(mode=ssl.CERT_NONE):\n    ctx = ssl.create_default_context()\n    ctx.verify_mode = mode\n    return ctx\n",
+        # Certificates still verified; the host name is matched elsewhere (or there is none).
+        "import ssl\nctx = ssl.create_default_context()\nif not server_hostname:\n    ctx.check_hostname = False\n",
+        # A context implementation's own default state.
+        "import ssl\n\nclass LegacyContext:\n    def __init__(self):\n        self.verify_mode = ssl.CERT_NONE\n",
+        Example("import requests\nrequests.get('https://localhost:8443/', verify=False, timeout=5)\n", path="tests/test_client.py"),
+        # Not an HTTP client: a form's own verify flag.
+        "form.validate(verify=False)\n",
+    ]
+    invalid = [
+        Example("import requests\n\nrequests.post(url, json=body, verify=False, timeout=30)\n", line=3),
+        Example("import requests\n\nVERIFY_TLS = False\nsession = requests.Session()\nsession.get(url, verify=VERIFY_TLS, timeout=30)\n", line=5),
+        Example("import requests\n\nsession = requests.Session()\nsession.verify = False\n", line=4),
+        Example("import httpx\n\nclient = httpx.AsyncClient(verify=False, timeout=10)\n", line=3),
+        Example("import ssl\nimport urllib.request\n\nurllib.request.urlopen(url, context=ssl._create_unverified_context(), timeout=10)\n", line=4),
+        Example("import ssl\n\nctx = ssl.create_default_context()\nctx.check_hostname = False\nctx.verify_mode = ssl.CERT_NONE\n", line=5),
+        Example("import aiohttp\n\nconnector = aiohttp.TCPConnector(ssl=False)\n", line=3),
+        Example("import urllib3\n\nhttp = urllib3.PoolManager(cert_reqs='CERT_NONE')\n", line=3),
+        Example("import requests\n\ndef fetch(http, url):\n    return http.get(url, verify=False, timeout=10)\n", line=4),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.facts.qualified_name(node.func)
+        if qualified == UNVERIFIED_CONTEXT:
+            self.report(
+                node,
+                f"`{self.facts.source(node.func)}()` builds an SSL context that checks neither the certificate nor the host "
+                f"name, {IMPERSONATION}; use `ssl.create_default_context()` (with `cafile=` for a private CA).",
+                hint=TLS_FIX,
+            )
+            return
+        self._check_keywords(node, qualified)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = self.constant(node.value)
+        for target in (t.target for t in node.targets):
+            if not isinstance(target, cst.Attribute):
+                continue
+            attr, label = target.attr.value, f"`{short(self.facts.source(target))} = {short(self.facts.source(node.value))}`"
+            if attr == "verify" and is_false(value) and self._is_http_client(target.value):
+                self.report(node, f"{label} turns off certificate checks for every request of this session, {IMPERSONATION}; remove it.", hint=TLS_FIX)
+            elif attr == "verify_mode" and self._is_cert_none(value) and not _is_self(target.value):
+                self.report(node, f"{label} accepts any certificate, {IMPERSONATION}; use `ssl.CERT_REQUIRED`.", hint=TLS_FIX)
+            elif self.facts.qualified_name(node.value) == UNVERIFIED_CONTEXT:
+                self.report(node, f"{label} makes every HTTPS connection skip certificate checks, {IMPERSONATION}; remove it.", hint=TLS_FIX)
+
+    def _check_keywords(self, node: cst.Call, qualified: str | None) -> None:
+        for arg in node.args:
+            name = arg.keyword.value if arg.keyword is not None else None
+            value = self.constant(arg.value) if name else None
+            if name == "verify" and is_false(value):
+                confidence = self._http_confidence(node)
+                if confidence is not None:
+                    self._report_keyword(node, arg, "turns off certificate checks", confidence)
+            elif name in AIOHTTP_SSL_KEYWORDS and is_false(value) and self._is_aiohttp(node, qualified):
+                self._report_keyword(node, arg, "turns off certificate checks")
+            elif name == "cert_reqs" and self._is_cert_none(value):
+                self._report_keyword(node, arg, "accepts any certificate")
+
+    def _report_keyword(self, node: cst.Call, arg: cst.Arg, what: str, confidence: Confidence | None = None) -> None:
+        passed = short(self.facts.source(arg).rstrip(", "))
+        self.report(arg, f"{callee_label(self.facts, node)} passes `{passed}`, which {what}, {IMPERSONATION}; remove it.", hint=TLS_FIX, confidence=confidence)
+
+    def _http_confidence(self, node: cst.Call) -> Confidence | None:
+        """How sure it is that `node` is an HTTP client call: HIGH when the library or client is known, MEDIUM for
+        `x.get(...)` on an unknown `x` in a module importing requests/httpx; None when it is not one."""
+        if is_http_library_call(self.facts, node):
+            return Confidence.HIGH
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in (*HTTP_VERBS, *METHOD_FIRST) and imports(self.facts, *HTTP_MODULES):
+            return Confidence.MEDIUM
+        return None
+
+    def _is_http_client(self, expr: cst.BaseExpression) -> bool:
+        """A requests/httpx client, or the requests session of a simple_salesforce client (`sf.session`)."""
+        if self.facts.is_type(expr, *HTTP_CLIENT_TYPES):
+            return True
+        return isinstance(expr, cst.Attribute) and expr.attr.value == "session" and self.facts.is_type(expr.value, SALESFORCE, SFTYPE)
+
+    def _is_aiohttp(self, node: cst.Call, qualified: str | None) -> bool:
+        func = node.func
+        return qualified == AIOHTTP_CONNECTOR or (isinstance(func, cst.Attribute) and self.facts.is_type(func.value, AIOHTTP_SESSION))
+
+    def _is_cert_none(self, value: cst.BaseExpression | None) -> bool:
+        return value is not None and (self.facts.qualified_name(value) in CERT_NONE or literal_text(value) == "CERT_NONE")
+
+
+def _is_self(expr: cst.BaseExpression) -> bool:
+    """`self.verify_mode = ...` sets the state of a class that implements a context, not a client's choice."""
+    return isinstance(expr, cst.Name) and expr.value == "self"
+
+
+# -- IL507: hard-coded record ids ------------------------------------------------------------
+
+# Standard key prefixes (the first three characters of an id); custom objects' (a0X...) differ per org.
+KEY_PREFIXES = {
+    "001": "Account", "003": "Contact", "005": "User", "006": "Opportunity", "00D": "Organization",
+    "00G": "Group", "00Q": "Lead", "012": "RecordType", "500": "Case", "701": "Campaign", "00T": "Task",
+    "00U": "Event", "01t": "Product2", "801": "Order", "00e": "Profile", "00E": "UserRole",
+    "01s": "Pricebook2", "0PS": "PermissionSet", "800": "Contract", "02i": "Asset", "802": "OrderItem",
+    "00k": "OpportunityLineItem", "00v": "CampaignMember", "0Q0": "Quote",
+}  # fmt: skip
+# How to find each kind of record without its id.
+STABLE_KEYS = {
+    "RecordType": "look it up by `DeveloperName` and `SobjectType`",
+    "Group": "look the group or queue up by `DeveloperName`",
+    "Profile": "look it up by `Name`",
+    "PermissionSet": "look it up by `Name`",
+    "UserRole": "look it up by `DeveloperName`",
+    "User": "look the user up by `Username` or `FederationIdentifier`",
+    "Organization": "read it from configuration or `SELECT Id FROM Organization`",
+}
+DEFAULT_STABLE_KEY = "look the record up by an External ID or another stable field, or read the id from configuration"
+CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+QUOTED_ID = re.compile(r"'([A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?)'")
+SOQL_SHAPE = re.compile(r"(?is)\bSELECT\b.+\bFROM\b")
+SOQL_MARK = re.compile(r"(?i)select")
+MAX_ID_LITERAL = 18 + 8  # an 18-character id in the longest quoting: a prefix and triple quotes
+STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+
+
+def case_checksum(id15: str) -> str:
+    """The three characters an 18-character id appends: for each five characters, which of them are upper case."""
+    chunks = (id15[start : start + 5] for start in (0, 5, 10))
+    return "".join(CHECKSUM_ALPHABET[sum(1 << bit for bit, char in enumerate(chunk) if "A" <= char <= "Z")] for chunk in chunks)
+
+
+def record_object(text: str) -> str | None:
+    """The sObject a string is a record id of: a standard key prefix and an id's shape.
+
+    An 18-character id must carry its case checksum. A 15-character one must look like an id:
+    the reserved sixth character and the next one are `0` in ids of any real org, and at least
+    one letter follows the prefix (account numbers and phone numbers are all digits).
+    """
+    if len(text) not in (15, 18) or not (text.isascii() and text.isalnum()):
+        return None
+    sobject = KEY_PREFIXES.get(text[:3])
+    if sobject is None:
+        return None
+    if len(text) == 18:
+        return sobject if text[15:] == case_checksum(text[:15]) else None
+    return sobject if text[5:7] == "00" and any(char.isalpha() for char in text[3:]) else None
+
+
+class HardcodedRecordId(SecurityRule):
+    """
+    ## What it does
+    Finds Salesforce record ids written into the code as data: a 15- or
+    18-character id with a standard key prefix (`001` Account, `003` Contact,
+    `005` User, `00G` Group/queue, `012` RecordType, `500` Case, ...) in a
+    call argument, a dict, a comparison, an assignment or a return value, or
+    quoted in a SOQL string. An 18-character id must carry a valid case
+    checksum; a 15-character one must have an id's shape.
+
+    Not flagged: custom objects' prefixes (`a0X...`, which differ per org),
+    ids in comments and docstrings, records written out as the API returns
+    them (`{"attributes": {...}, "Id": ...}`: sample or mocked responses),
+    and files under test paths.
+
+    ## Why it matters
+    Record ids are assigned per org: the same queue, record type or owner has
+    another id in every sandbox and in production, and a refreshed sandbox gets
+    new ones. A hard-coded id works in the org it was copied from and fails (or
+    silently assigns the wrong record) everywhere else.
+
+    ## Example
+    ```python
+    sf.Case.create({"Subject": subject, "OwnerId": "00G5e000004AbCdEAK"})
+    ```
+
+    ## Use instead
+    ```python
+    queue = sf.query("SELECT Id FROM Group WHERE Type = 'Queue' AND DeveloperName = 'Support_Tier_1'")
+    sf.Case.create({"Subject": subject, "OwnerId": queue["records"][0]["Id"]})
+    ```
+    """
+
+    code = "IL507"
+    name = "hardcoded-record-id"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+    security_severity = "2.0"
+    tags = ("portability",)
+    valid = [
+        # Custom object prefixes differ per org; a bad checksum is not an id.
+        "record = {'Region__c': 'a0X5e000001AbCdEAA', 'Code': '0015e00000AbCdEXYZ'}\n",
+        # Documentation, not data.
+        "def owner():\n    '''Returns the owner, e.g. 0055e000001AbCdAAK.'''\n    # default queue: 00G5e000004AbCdEAK\n    return lookup_owner()\n",
+        # All digits: an account number, not an id.
+        "payload = {'AccountNumber': '001234567890123'}\n",
+        Example("from simple_salesforce import Salesforce\nsf.Case.update('5005e00000AbCdEAAV', {'Status': 'Closed'})\n", path="tests/test_cases.py"),
+    ]
+    invalid = [
+        Example("case = {\n    'Subject': subject,\n    'OwnerId': '00G5e000004AbCdEAK',\n}\n", line=3),
+        Example("sf.Case.update('5005e00000AbCdEAAV', {'Status': 'Closed'})\n", line=1),
+        Example("if record['RecordTypeId'] == '0125e000000AbCd':\n    route(record)\n", line=1),
+        Example("DEFAULT_OWNER_ID = '0055e000001AbCdAAK'\n", line=1),
+        Example("soql = \"SELECT Id FROM Contact WHERE AccountId = '0015e00000AbCdEAAV'\"\n", line=1),
+    ]
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        self._check(node.value)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        if record_attributes(self.facts, node) is not None:
+            return  # a record as the API returns it: a sample or a mocked response, not configuration
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                self._check(element.key)
+                self._check(element.value)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        self._check(node.left)
+        for target in node.comparisons:
+            self._check(target.comparator)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._check(node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._check(node.value)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self._check(node.value)
+
+    def _check(self, expr: cst.BaseExpression) -> None:
+        """The strings of a data position: the expression itself, or the items of a literal list/tuple/set."""
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            for element in expr.elements:
+                self._check(element.value)
+        elif isinstance(expr, STRING_NODES):
+            self._check_string(expr)
+
+    def _check_string(self, node: cst.BaseExpression) -> None:
+        if isinstance(node, cst.SimpleString) and len(node.value) > MAX_ID_LITERAL and not SOQL_MARK.search(node.value):
+            return  # neither an id nor SOQL, told from the raw code without evaluating the literal
+        text = self.facts.string_template(node) or ""
+        sobject = record_object(text)
+        if sobject is not None:
+            self._report(node, f"`{text}` is a hard-coded {sobject} record id", sobject)
+            return
+        if not SOQL_SHAPE.search(text):
+            return
+        found = [(match, record_object(match)) for match in QUOTED_ID.findall(text)]
+        ids = [(record_id, sobject) for record_id, sobject in found if sobject is not None]
+        if ids:
+            record_id, sobject = ids[0]
+            more = f" (and {len(ids) - 1} more)" if len(ids) > 1 else ""
+            self._report(node, f"This SOQL filters on the hard-coded {sobject} record id `{record_id}`{more}", sobject)
+
+    def _report(self, node: cst.CSTNode, what: str, sobject: str) -> None:
+        fix = STABLE_KEYS.get(sobject, DEFAULT_STABLE_KEY)
+        self.report(
+            node,
+            f"{what}; ids differ between orgs and change when a sandbox is refreshed, so this breaks outside the org it "
+            f"was copied from; {fix}.",
+            hint=fix,
+        )
+
+
+# -- IL508: SOQL injection ---------------------------------------------------------------------
+
+QUERY_OPERATIONS = {
+    "client": frozenset({"query", "query_all", "query_all_iter", "search"}),
+    "bulk": frozenset({"query", "query_all"}),
+    "bulk2": frozenset({"query", "query_all"}),
+}
+QUERY_ARGUMENTS = ("query", "search", "data")
+QUOTE_SOQL = frozenset({*FORMAT_SOQL, "simple_salesforce.format.quote_soql_value", "simple_salesforce.quote_soql_value"})
+# Text before an unquoted value in SOQL/SOSL: a comparison, IN/LIKE/INCLUDES, LIMIT/OFFSET, a date literal's `:n`, FIND {.
+UNQUOTED_VALUE = re.compile(r"([=<>:]|\b(LIKE|IN|INCLUDES|EXCLUDES|LIMIT|OFFSET)|\bIN\s*\(|\bFIND\s*\{)\s*$", re.IGNORECASE)
+ESCAPED_CHARACTER = re.compile(r"\\.")
+ESCAPER_NAME = re.compile(r"(?i)escape|quote|sanitiz")  # escape_soql(x), quote_value(x): the project's own escaping
+# Fields of `%` and `.format()` templates (and their escaped `%%`, `{{`, `}}`); `key` names or numbers a field.
+FORMAT_ESCAPES = frozenset({"%%", "{{", "}}"})
+PERCENT_FIELD = re.compile(r"%%|%(\((?P<key>\w+)\))?[-#0 +]*\d*(\.\d+)?[sdifrx]")
+BRACE_FIELD = re.compile(r"\{\{|\}\}|\{(?P<key>[^{}!:]*)(![rsa])?(:[^{}]*)?\}")
+LIKE_OPENING = re.compile(r"['\"]%$")
+STRING_KEEPING = frozenset({"str", "strip", "lower", "upper", "title", "capitalize", "lstrip", "rstrip", "replace"})
+REQUEST_ROOTS = frozenset({"request", "req"})
+DATE_FORMATTERS = frozenset({"strftime", "isoformat"})
+NON_STRING_TYPES = frozenset({"int", "float", "bool", "Decimal", "date", "datetime", "UUID"})
+SOQL_START = re.compile(r"^\s*(SELECT|FIND)\b", re.IGNORECASE)
+MAX_TEMPLATE = 90  # longer query templates in a fix are shown from their WHERE clause
+GENERIC_SOQL_FIX = "pass each value to `format_soql(...)` as a `{}` field, which quotes and escapes it"
+SOSL_FIX = "escape SOSL's reserved characters in the search term (`?&|!{}[]()^~*:\\\"'+-`) before building the search"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value put into a query comes from; a higher rank is less trusted."""
+
+    rank: int  # 0: constant or escaped; 1: unknown (a local, a number); 2: outside input
+    label: str = ""  # for input: "a function parameter", "request data", "a record field"
+
+
+CONSTANT, UNKNOWN = Origin(0), Origin(1)
+PARAMETER, REQUEST_DATA, RECORD_FIELD = Origin(2, "a function parameter"), Origin(2, "request data"), Origin(2, "a record field")
+
+
+class SoqlInjection(SecurityRule):
+    """
+    ## What it does
+    Finds SOQL (and SOSL) built by string formatting — an f-string, `%`,
+    `.format()` or `+` — from values that are not constants, and passed to
+    `sf.query`, `query_all`, `query_all_iter`, `search` or
+    `sf.bulk/bulk2.<Object>.query`, directly or through a local name
+    (`soql = f"..."; sf.query(soql)`).
+
+    A value in a value position (quoted, after `=`/`IN`/`LIKE`, `LIMIT`) is
+    reported with high confidence when it comes from outside — a function
+    parameter, request data (`request.args`, `request.json`, ...), a record
+    or row field (`row["Email"]`, `payload.get("id")`) — and with medium
+    confidence otherwise (a local value, a number). Not flagged: queries built
+    with `format_soql(...)` or `quote_soql_value(...)`, queries built only
+    from literals and constants (`"SELECT " + FIELDS + " FROM Account"`),
+    formatted dates (`since.isoformat()`), field and object names that do not
+    come from request data, and files under test paths.
+
+    ## Why it matters
+    A value containing a quote ends the string literal and rewrites the query:
+    `x' OR Name != '` returns every record the integration user can see, and
+    the integration user usually sees a lot. simple_salesforce's `format_soql`
+    quotes and escapes each value (`{:like}` for LIKE patterns).
+
+    ## Example
+    ```python
+    def contact_by_email(sf, email):
+        return sf.query(f"SELECT Id FROM Contact WHERE Email = '{email}'")
+    ```
+
+    ## Use instead
+    ```python
+    from simple_salesforce import format_soql
+
+    def contact_by_email(sf, email):
+        return sf.query(format_soql("SELECT Id FROM Contact WHERE Email = {}", email))
+    ```
+    """
+
+    code = "IL508"
+    name = "soql-injection"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    security_severity = "8.1"
+    tags = ("injection", "external/cwe/cwe-943")
+    valid = [
+        "from simple_salesforce import Salesforce, format_soql\n\n"
+        "def contact(sf: Salesforce, email):\n"
+        "    return sf.query(format_soql('SELECT Id FROM Contact WHERE Email = {}', email))\n",
+        # Built only from literals and constants.
+        "from simple_salesforce import Salesforce\n"
+        "FIELDS = 'Id, Name'\nLIMIT = 200\nsf = Salesforce(instance_url=url, session_id=token)\n"
+        "sf.query('SELECT ' + FIELDS + ' FROM Account')\n"
+        "sf.query(f\"SELECT {', '.join(['Id', 'Name'])} FROM Account LIMIT {LIMIT}\")\n",
+        # A field list from a parameter is not a value position.
+        "from simple_salesforce import Salesforce\n\n"
+        "def export(sf: Salesforce, fields):\n"
+        "    return sf.query_all(f\"SELECT {', '.join(fields)} FROM Account\")\n",
+        # Escaped by hand with quote_soql_value.
+        "from simple_salesforce import Salesforce\nfrom simple_salesforce.format import quote_soql_value\n\n"
+        "def by_name(sf: Salesforce, name):\n"
+        "    return sf.query('SELECT Id FROM Account WHERE Name = ' + quote_soql_value(name))\n",
+        # Not a Salesforce client: a database cursor's SQL is another rule's business.
+        "def find(db, email):\n    return db.query(f\"SELECT id FROM users WHERE email = '{email}'\")\n",
+    ]
+    invalid = [
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def contact(sf: Salesforce, email):\n"
+            "    return sf.query(f\"SELECT Id FROM Contact WHERE Email = '{email}'\")\n",
+            line=4,
+        ),
+        Example(
+            "from flask import request\nfrom simple_salesforce import Salesforce\n\nsf = Salesforce(instance_url=url, session_id=token)\n\n"
+            "def search():\n"
+            "    soql = \"SELECT Id FROM Account WHERE Name LIKE '%%%s%%'\" % request.args['q']\n"
+            "    return sf.query_all(soql)\n",
+            line=8,
+        ),
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def cases(sf: Salesforce, rows):\n"
+            "    for row in rows:\n"
+            "        sf.query(\"SELECT Id FROM Case WHERE Account.Name = '{}'\".format(row['account']))\n",
+            line=5,
+        ),
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def leads(sf: Salesforce, owner_id):\n"
+            "    return sf.bulk2.Lead.query(\"SELECT Id FROM Lead WHERE OwnerId = '\" + owner_id + \"'\")\n",
+            line=4,
+        ),
+        # An untyped client named like one, in a module using simple_salesforce.
+        Example(
+            "import simple_salesforce\n\n"
+            "def accounts(sf, name):\n"
+            "    return sf.query_all(f\"SELECT Id FROM Account WHERE Name = '{name}'\")\n",
+            line=4,
+        ),
+    ]
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.parameters: list[dict[str, cst.Param]] = []  # innermost function last
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = node.params
+        self.parameters.append({p.name.value: p for p in (*params.posonly_params, *params.params, *params.kwonly_params)})
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.parameters.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        found = self._query_argument(node)
+        if found is None:
+            return
+        query, confidence = found
+        built = self._build(query)
+        if built is None:
+            return
+        how, pieces = built
+        unsafe = [(piece, origin) for piece, origin in self._classified(pieces) if origin.rank]
+        if not unsafe:
+            return
+        piece, origin = max(unsafe, key=lambda item: item[1].rank)  # the first of the least trusted
+        confidence = min(confidence, Confidence.HIGH if origin.rank == 2 else Confidence.MEDIUM, key=CONFIDENCES.index)
+        name = f"`{short(self.facts.source(piece), 32)}`" + (f" ({origin.label})" if origin.label else "")
+        fix = self._fix(node, pieces, unsafe)
+        self.report(
+            node,
+            f"{callee_label(self.facts, node)} runs a query built with {how} from {name}, so a value containing a quote "
+            f"can rewrite the query (SOQL injection); {fix}.",
+            hint=fix,
+            confidence=confidence,
+        )
+
+    # -- which calls run a query, and with what
+
+    def _query_argument(self, node: cst.Call) -> tuple[cst.BaseExpression, Confidence] | None:
+        found = likely_salesforce_call(self.facts, node)
+        if found is not None:
+            call, confidence = found
+            if call.operation not in QUERY_OPERATIONS.get(call.api, ()):
+                return None
+        elif self._looks_like_client_query(node):
+            confidence = Confidence.MEDIUM
+        else:
+            return None
+        query = next((arg.value for arg in (keyword(node, name) for name in QUERY_ARGUMENTS) if arg is not None), None)
+        if query is None and positional(node):
+            query = positional(node)[0].value
+        return (query, confidence) if query is not None else None
+
+    def _looks_like_client_query(self, node: cst.Call) -> bool:
+        """`sf.query(...)` on an untyped receiver named like a client, in a module importing simple_salesforce."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in QUERY_OPERATIONS["client"]):
+            return False
+        receiver = func.value.attr if isinstance(func.value, cst.Attribute) else func.value
+        if not (isinstance(receiver, cst.Name) and CLIENT_NAME.search(receiver.value)) or self.facts.type_of(func.value) is not None:
+            return False
+        return imports(self.facts, "simple_salesforce")
+
+    # -- how the query string is built
+
+    def _build(self, query: cst.BaseExpression) -> tuple[str, list[str | cst.BaseExpression]] | None:
+        """How the query is formatted ("an f-string", ...) and its pieces; None for a literal or an unknown string."""
+        expr = self.constant(query)
+        how = _HOW.get(type(expr)) if expr is not None else None
+        if isinstance(expr, cst.BinaryOperation):
+            how = _HOW.get(type(expr.operator))
+        elif isinstance(expr, cst.Call):
+            how = "`.format()`" if self._format_template(expr) is not None else None
+        pieces = self._pieces(expr) if how else None
+        return (how, pieces) if pieces is not None else None
+
+    def _pieces(self, expr: cst.BaseExpression | None, hops: int = 0) -> list[str | cst.BaseExpression] | None:
+        """The text a string expression builds, as literal text and the values put into it; None if it is not a string."""
+        if expr is None or hops > MAX_HOPS:
+            return None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            value = self.constant(expr)
+            return self._pieces(value, hops + 1) if value is not expr else None
+        if isinstance(expr, cst.SimpleString):
+            text = literal_text(expr)
+            return [text] if text is not None else None
+        if isinstance(expr, cst.ConcatenatedString):
+            left, right = self._pieces(expr.left, hops + 1), self._pieces(expr.right, hops + 1)
+            return left + right if left is not None and right is not None else None
+        if isinstance(expr, cst.FormattedString):
+            return self._formatted_pieces(expr, hops)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            left, right = self._pieces(expr.left, hops + 1), self._pieces(expr.right, hops + 1)
+            if left is None and right is None:
+                return None
+            return (left if left is not None else [expr.left]) + (right if right is not None else [expr.right])
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+            template = self.facts.string_template(expr.left)
+            return _interleave(template, PERCENT_FIELD, _percent_values(expr.right)) if template is not None else None
+        if isinstance(expr, cst.Call):
+            template = self._format_template(expr)
+            return _interleave(template, BRACE_FIELD, _format_values(expr)) if template is not None else None
+        return None
+
+    def _format_template(self, call: cst.Call) -> str | None:
+        """The template of `"... {}".format(...)` (or of a constant's `.format`)."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "format":
+            return self.facts.string_template(func.value)
+        return None
+
+    def _formatted_pieces(self, expr: cst.FormattedString, hops: int) -> list[str | cst.BaseExpression]:
+        pieces: list[str | cst.BaseExpression] = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                pieces.append(part.value.replace("{{", "{").replace("}}", "}"))
+            elif isinstance(part, cst.FormattedStringExpression):
+                pieces.extend(self._pieces(part.expression, hops + 1) or [part.expression])
+        return pieces
+
+    # -- where each value comes from
+
+    def _classified(self, pieces: list[str | cst.BaseExpression]) -> list[tuple[cst.BaseExpression, Origin]]:
+        """The values of the query with their origin; a value outside a value position counts only as request data."""
+        found, text = [], ""
+        for piece in pieces:
+            if isinstance(piece, str):
+                text += piece
+                continue
+            origin = self._origin(piece)
+            if origin.rank and not _in_value_position(text) and origin != REQUEST_DATA:
+                origin = CONSTANT  # a field or object name: not a value a quote could break out of
+            found.append((piece, origin))
+            text += "{}"
+        return found
+
+    def _origin(self, expr: cst.BaseExpression, hops: int = 0) -> Origin:
+        if hops > MAX_HOPS:
+            return UNKNOWN
+        if isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float)) or (isinstance(expr, cst.Name) and expr.value in ("None", "True", "False")):
+            return CONSTANT
+        if isinstance(expr, cst.Name):
+            return self._name_origin(expr, hops)
+        if self._is_request_data(expr):
+            return REQUEST_DATA
+        if isinstance(expr, cst.Subscript):
+            return RECORD_FIELD if self.facts.subscript_key(expr) is not None else UNKNOWN
+        if isinstance(expr, cst.Call):
+            return self._call_origin(expr, hops)
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return self._worst([element.value for element in expr.elements], hops)
+        if isinstance(expr, (cst.FormattedString, cst.ConcatenatedString, cst.BinaryOperation)):
+            return self._built_origin(expr, hops)
+        if isinstance(expr, cst.Attribute):
+            value = self.constant(expr)
+            return self._origin(value, hops + 1) if value is not None and value is not expr else UNKNOWN
+        return UNKNOWN
+
+    def _worst(self, values: list[cst.BaseExpression], hops: int) -> Origin:
+        return max((self._origin(value, hops + 1) for value in values), key=lambda origin: origin.rank, default=CONSTANT)
+
+    def _built_origin(self, expr: cst.BaseExpression, hops: int) -> Origin:
+        """A string built from other values is as trusted as the least trusted of them."""
+        pieces = self._pieces(expr, hops + 1)
+        if pieces is None:
+            return UNKNOWN  # arithmetic, or a string built in a way not read here
+        return self._worst([piece for piece in pieces if not isinstance(piece, str)], hops)
+
+    def _is_request_data(self, expr: cst.BaseExpression) -> bool:
+        """`request.args["q"]`, `req.json.get("id")`, `sys.argv[1]`: input from outside the process."""
+        while isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
+            if self.facts.qualified_name(expr) == "sys.argv":
+                return True
+            expr = expr.func if isinstance(expr, cst.Call) else expr.value
+        return isinstance(expr, cst.Name) and expr.value in REQUEST_ROOTS
+
+    def _name_origin(self, name: cst.Name, hops: int) -> Origin:
+        param = self._parameter(name.value)
+        if param is not None:
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            typed = isinstance(annotation, cst.Name) and annotation.value in NON_STRING_TYPES
+            return UNKNOWN if typed else PARAMETER
+        if self.facts.is_builtin(name, "input"):
+            return REQUEST_DATA
+        value = self.constant(name)
+        return self._origin(value, hops + 1) if value is not None and value is not name else UNKNOWN
+
+    def _call_origin(self, call: cst.Call, hops: int) -> Origin:
+        func = call.func
+        method = isinstance(func, cst.Attribute)
+        name = func.attr.value if method else func.value if isinstance(func, cst.Name) else ""
+        if self.facts.qualified_name(func) in QUOTE_SOQL or ESCAPER_NAME.search(name) or _escapes_quotes(call):
+            return CONSTANT  # quoted and escaped
+        if method and name in DATE_FORMATTERS:
+            return CONSTANT  # a date's digits and separators: nothing a quote could come from
+        if self.facts.is_builtin(func, "input"):
+            return REQUEST_DATA
+        if method and name == "get" and call.args:
+            return RECORD_FIELD if self.facts.string_template(call.args[0].value) is not None else UNKNOWN
+        if method and name == "join" and len(call.args) == 1:
+            return self._origin(call.args[0].value, hops + 1)
+        if self._format_template(call) is not None:
+            return self._built_origin(call, hops)
+        if name in STRING_KEEPING:  # `name.strip()`, `str(name)`: the same value
+            inner = func.value if method else call.args[0].value if call.args else None
+            return self._origin(inner, hops + 1) if inner is not None else UNKNOWN
+        return UNKNOWN
+
+    def _parameter(self, name: str) -> cst.Param | None:
+        """The parameter of an enclosing function that `name` still holds (not rebound since)."""
+        binding = self.facts.lookup(name)
+        for params in reversed(self.parameters):
+            param = params.get(name)
+            if param is not None:
+                return param if binding is not None and binding.value is param.default else None
+        return None
+
+    # -- the fix
+
+    def _fix(self, node: cst.Call, pieces: list[str | cst.BaseExpression], unsafe: list[tuple[cst.BaseExpression, Origin]]) -> str:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "search":
+            return SOSL_FIX
+        call = self._format_soql_call(pieces, {piece for piece, _ in unsafe})
+        return f"pass each value to `{call}`, which quotes and escapes it" if call else GENERIC_SOQL_FIX
+
+    def _format_soql_call(self, pieces: list[str | cst.BaseExpression], values: set[cst.BaseExpression]) -> str | None:
+        """`format_soql("... WHERE Email = {}", email)` for this query, or None when its text cannot be shown."""
+        template, args = "", []
+        for piece in pieces:
+            if isinstance(piece, str):
+                template += piece
+            elif piece in values:
+                if LIKE_OPENING.search(template):
+                    template += "{:like}"  # format_soql escapes % and _ inside the pattern's own quotes
+                else:
+                    template = (template[:-1] if template.endswith(("'", '"')) else template) + "{}"  # it adds the quotes
+                args.append(short(self.facts.source(piece), 24))
+            elif (text := self._constant_text(piece)) is not None:
+                template += text
+            else:
+                return None
+        if not SOQL_START.match(template):
+            return None
+        template = re.sub(r"\{\}['\"]", "{}", template)  # the quote that closed the value's literal
+        if len(template) > MAX_TEMPLATE and " WHERE " in template:
+            template = "... " + template[template.index(" WHERE ") + 1 :]
+        return f"format_soql({template!r}, {', '.join(args)})"
+
+    def _constant_text(self, piece: cst.BaseExpression) -> str | None:
+        """The text a constant puts into the query: a string's text or a number's digits."""
+        value = self.constant(piece)
+        if isinstance(value, (cst.Integer, cst.Float)):
+            return value.value
+        return self.facts.string_template(piece)
+
+
+_HOW = {
+    cst.FormattedString: "an f-string",
+    cst.ConcatenatedString: "an f-string",  # "SELECT ..." f"WHERE ... '{x}'"
+    cst.Add: "`+` concatenation",
+    cst.Modulo: "`%` formatting",
+}
+CONFIDENCES = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
+
+
+def _escapes_quotes(call: cst.Call) -> bool:
+    """`value.replace("'", "\\'")`: escaping by hand."""
+    func = call.func
+    first = literal_text(call.args[0].value) if call.args else None
+    return isinstance(func, cst.Attribute) and func.attr.value == "replace" and first is not None and ("'" in first or "\\" in first)
+
+
+def _in_value_position(text: str) -> bool:
+    """Whether a value put after `text` is a value of the query: inside a string literal, or after a comparison."""
+    unescaped = ESCAPED_CHARACTER.sub("", text)
+    inside_literal = unescaped.count("'") % 2 == 1 or unescaped.count('"') % 2 == 1
+    return inside_literal or bool(UNQUOTED_VALUE.search(text))
+
+
+def _percent_values(right: cst.BaseExpression) -> dict[int | str, cst.BaseExpression]:
+    """The values of `template % right` by position, or by name for `%(name)s`."""
+    if isinstance(right, cst.Tuple):
+        return dict(enumerate(element.value for element in right.elements))
+    if isinstance(right, cst.Dict):
+        return {literal_text(e.key): e.value for e in right.elements if isinstance(e, cst.DictElement) and literal_text(e.key)}
+    return {0: right}
+
+
+def _format_values(call: cst.Call) -> dict[int | str, cst.BaseExpression]:
+    """The values of `template.format(...)` by position and by keyword."""
+    values: dict[int | str, cst.BaseExpression] = dict(enumerate(arg.value for arg in positional(call)))
+    values.update({arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None})
+    return values
+
+
+def _interleave(template: str, fields: re.Pattern, values: dict[int | str, cst.BaseExpression]) -> list[str | cst.BaseExpression]:
+    """A format string's pieces: its text, and for each field the value that fills it (unknown fields keep their text)."""
+    pieces: list[str | cst.BaseExpression] = []
+    position, next_index = 0, 0
+    for match in fields.finditer(template):
+        pieces.append(template[position : match.start()])
+        position = match.end()
+        if match.group(0) in FORMAT_ESCAPES:
+            pieces.append(match.group(0)[0])
+            continue
+        key: int | str = match.group("key") or ""
+        if not key:
+            key, next_index = next_index, next_index + 1
+        elif key.isdigit():
+            key = int(key)
+        value = values.get(key)
+        pieces.append(value if value is not None else match.group(0))
+    pieces.append(template[position:])
+    return pieces
+
+
+# -- IL509: retired API versions --------------------------------------------------------------
+
+URL_MARK = "/services/data/v"
+VERSION_IN_URL = re.compile(r"/services/data/v(\d{1,3}\.\d)\b")
+VERSION_NAME = re.compile(r"(?i)^(default_)?((sf|sfdc|salesforce)_?)?api_?version$|^(sf|sfdc|salesforce)_version$")
+SALESFORCE_NAME = re.compile(r"(?i)(^|_)(sf|sfdc|salesforce)(_|$)")
+OLDEST_VERSION = 7.0  # the first API version; smaller numbers are some other API's
+RETIRED, RETIRING = 30.0, 40.0
+MIN_API_VERSION = Option(
+    "min-api-version",
+    50.0,
+    "API versions below this are reported as notes (IL509); versions up to 30.0 are retired (error) and 31.0–40.0 retire in Summer '28 (warning).",
+)
+
+
+class RetiredApiVersion(SecurityRule):
+    """
+    ## What it does
+    Finds Salesforce API versions that are retired, retiring, or older than the
+    project allows: `version=` of `Salesforce(...)`, `sf_version=` of
+    `SFType(...)`/`SalesforceLogin(...)`, `/services/data/vNN.N/` in URLs,
+    and `api_version=` arguments, config entries and constants named like
+    `API_VERSION`/`SF_VERSION` (when the name says Salesforce or the module
+    uses it: other APIs have versions too). Versions up to 30.0 are retired (error);
+    31.0–40.0 retire in Summer '28 (warning); versions below the
+    `min-api-version` option (default 50.0) are notes. A constant is reported
+    where it is set, not where it is used; docstrings, records written out as
+    the API returns them (sample responses) and files under test paths are
+    not checked.
+
+    ## Why it matters
+    Salesforce retires old API versions: calls to a retired version fail with
+    an error, so an integration pinned to one stops the day it is retired.
+    Old versions also lack newer fields, objects and limits behaviour that the
+    rest of the org already relies on.
+
+    ## Example
+    ```python
+    sf = Salesforce(instance_url=url, session_id=token, version="29.0")
+    ```
+
+    ## Use instead
+    ```python
+    sf = Salesforce(instance_url=url, session_id=token, version="61.0")
+    ```
+    """
+
+    code = "IL509"
+    name = "retired-api-version"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+    security_severity = "3.1"
+    tags = ("maintenance",)
+    options = (MIN_API_VERSION,)
+    valid = [
+        "from simple_salesforce import Salesforce\nsf = Salesforce(instance_url=url, session_id=sid, version='61.0')\n",
+        "import requests\nrequests.get(f'{base}/services/data/v61.0/limits', timeout=10)\n",
+        # Not Salesforce API versions: a package version and an unrelated version keyword.
+        "VERSION = '29.0'\n__version__ = '2.0'\nrender(template, version='1.0')\n",
+        # Documentation, not a call.
+        "def limits():\n    '''Reads /services/data/v29.0/limits on old orgs.'''\n",
+    ]
+    invalid = [
+        Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(instance_url=url, session_id=sid, version='29.0')\n", line=3),
+        Example("import requests\n\nAPI = f'{INSTANCE}/services/data/v36.0'\n", line=3),
+        Example("SF_API_VERSION = '45.0'\n", line=1),
+        Example("from simple_salesforce import SFType\n\ncontacts = SFType('Contact', sid, host, 38.0)\n", line=3),
+    ]
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.minimum = self.option(MIN_API_VERSION.name)
+        self.documentation = 0  # inside a docstring-like bare string statement
+        self.record_urls: set[cst.BaseExpression] = set()
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.documentation += isinstance(node.value, STRING_NODES)
+
+    def leave_Expr(self, original_node: cst.Expr) -> None:
+        self.documentation -= isinstance(original_node.value, STRING_NODES)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        attributes = record_attributes(self.facts, node)
+        url = self.facts.dict_value(attributes, "url") if attributes is not None else None
+        if url is not None:
+            self.record_urls.add(url)  # the version a sample or mocked response was taken from, not one this code asks for
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if URL_MARK in node.value and node not in self.record_urls:  # the raw code first: evaluating literals costs
+            self._check_url(node, literal_text(node))
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        self._check_url(node, node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """The version argument of simple_salesforce's entry points, and any `api_version=`-like keyword."""
+        name, index = VERSION_PARAMETERS.get(self.facts.qualified_name(node.func), (None, None))
+        callee = callee_label(self.facts, node)
+        value = argument(node, name, index) if name else None
+        if value is not None and not self._named_setting(value):
+            self._check(value, api_version(self.constant(value)), f"given as `{name}` to {callee}")
+        for arg in node.args:
+            keyword_name = arg.keyword.value if arg.keyword is not None else ""
+            if keyword_name != name and VERSION_NAME.match(keyword_name) and not self._named_setting(arg.value):
+                self._check_setting(arg.value, keyword_name, f"given as `{keyword_name}` to {callee}")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in (t.target for t in node.targets):
+            name = target.value if isinstance(target, cst.Name) else target.attr.value if isinstance(target, cst.Attribute) else ""
+            if VERSION_NAME.match(name):
+                self._check_setting(node.value, name, f"set in `{name}`")
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = self.facts.string_template(node.key)
+        if key and VERSION_NAME.match(key):
+            self._check_setting(node.value, key, f"set in the `{key}` entry")
+
+    def _named_setting(self, value: cst.BaseExpression) -> bool:
+        """`version=API_VERSION`: reported where the constant is set, not at every use."""
+        name = value.value if isinstance(value, cst.Name) else value.attr.value if isinstance(value, cst.Attribute) else ""
+        return bool(VERSION_NAME.match(name))
+
+    def _check_url(self, node: cst.CSTNode, text: str | None) -> None:
+        match = VERSION_IN_URL.search(text or "") if not self.documentation else None
+        if match:
+            self._check(node, float(match.group(1)), f"in the URL path `/services/data/v{match.group(1)}/`")
+
+    def _check_setting(self, value: cst.BaseExpression, name: str, where: str) -> None:
+        """A version set by name (`API_VERSION = "45.0"`), which is Salesforce's when the name or the module says so."""
+        version = api_version(self.constant(value))
+        if version is not None and (SALESFORCE_NAME.search(name) or self.about_salesforce()):
+            self._check(value, version, where)
+
+    def _check(self, node: cst.CSTNode, version: float | None, where: str) -> None:
+        if version is None or version < OLDEST_VERSION or version >= self.minimum:
+            return
+        if version <= RETIRED:
+            severity, state = Severity.ERROR, "is retired, so every call with it fails"
+        elif version <= RETIRING:
+            severity, state = Severity.WARNING, "retires in Summer '28 with every version from 31.0 to 40.0, and calls with it will then fail"
+        else:
+            severity, state = Severity.NOTE, f"is older than this project's minimum of {self.minimum:.1f} (`min-api-version`)"
+        fix = f"move to API version {self.minimum:.1f} or later and test the calls against it"
+        self.report(node, f"API version {version:.1f} {where} {state}; {fix}.", hint=fix, severity=severity)

@@ -1,0 +1,470 @@
+"""IL501–IL509 (except IL503) on whole fixture modules, and on the traps each rule must not fall into.
+
+Only IL5xx findings are compared: the fixtures also trip other families (IL202 on
+queries per row, ...), which their own tests cover.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from lint.engine import lint_source
+from lint.findings import Confidence, Severity
+from lint.rules import load_registry
+from lint.rules.security import case_checksum, is_test_path, looks_like_secret, record_object
+from tests.conftest import FIXTURES, lint_snippet, settings_for
+
+SECURITY_FIXTURES = ("legacy_contact_sync.py", "case_portal_service.py", "pipeline_report_job.py", "opportunity_alert_listener.py")
+CLEAN_FIXTURE = "secure_account_service.py"
+SECRET_FIX = "read it at run time from the environment (`os.environ[...]`) or a secret manager, and rotate the exposed value."
+TLS_RISK = "so anyone on the network path can impersonate the endpoint and read the credentials and data it is sent"
+JWT_FIX = "use the JWT bearer flow (`consumer_key=`, `privatekey_file=`) or client credentials."
+SOAP_DRAWBACKS = "a password login that cannot use MFA, breaks when the password is reset, and is unavailable from API 65.0"
+OAUTH_DRAWBACKS = "which Salesforce blocks by default in new orgs and which cannot use MFA"
+ID_RISK = "ids differ between orgs and change when a sandbox is refreshed, so this breaks outside the org it was copied from"
+PLAINTEXT_RISK = "over plain HTTP, so what it sends and receives crosses the network unencrypted, readable and alterable by anyone on the path"
+INJECTION = "so a value containing a quote can rewrite the query (SOQL injection)"
+
+
+def fixture_findings(name: str, prefix: str = "IL5") -> list[tuple[str, int, str]]:
+    registry = load_registry()
+    path = FIXTURES / "python" / name
+    outcome = lint_source(f"python/{name}", path.read_bytes(), None, tuple(registry.sorted()), settings_for(FIXTURES), registry)
+    return [(f.code, f.span.start_line, f.message) for f in outcome.findings if f.code.startswith(prefix)]
+
+
+def found(code: str, path: str = "example.py", **overrides) -> list[tuple[str, int, str]]:
+    """(code, line, confidence) of the IL5xx findings in a snippet."""
+    findings = lint_snippet(code, path, **overrides).findings
+    return [(f.code, f.span.start_line, f.confidence.value) for f in findings if f.code.startswith("IL5")]
+
+
+def messages(code: str, path: str = "example.py", **overrides) -> list[str]:
+    return [f.message for f in lint_snippet(code, path, **overrides).findings if f.code.startswith("IL5")]
+
+
+# -- fixtures ------------------------------------------------------------------------
+
+
+def test_legacy_sync_script_logs_in_with_hard_coded_password_over_plain_http():
+    assert fixture_findings("legacy_contact_sync.py") == [
+        ("IL509", 20, "API version 29.0 set in `SF_API_VERSION` is retired, so every call with it fails; move to API version 50.0 or later and test the calls against it."),
+        ("IL507", 21, f"`0055e00000Kq7LmAAJ` is a hard-coded User record id; {ID_RISK}; look the user up by `Username` or `FederationIdentifier`."),
+        ("IL501", 24, f"`Salesforce(...)` logs in with username, password and security token (SOAP `login()`), {SOAP_DRAWBACKS}; {JWT_FIX}"),
+        ("IL504", 26, f"`password=` of `Salesforce(...)` is a hard-coded secret (`SF_PASSWORD` is a literal), so anyone who can read the repository can use it; {SECRET_FIX}"),
+        ("IL504", 27, f"`security_token=` of `Salesforce(...)` is a hard-coded secret (`SF_SECURITY_TOKEN` is a literal), so anyone who can read the repository can use it; {SECRET_FIX}"),
+        ("IL505", 34, f"`requests.get` sends its request to `http://crm-legacy.acme.local/export/contacts.csv` {PLAINTEXT_RISK}; use `https://crm-legacy.acme.local/export/contacts.csv`."),
+        ("IL506", 34, f"`requests.get` passes `verify=False`, which turns off certificate checks, {TLS_RISK}; remove it."),
+        ("IL508", 41, f"`sf.query` runs a query built with an f-string from `email` (a function parameter), {INJECTION}; pass each value to `format_soql('SELECT Id, OwnerId FROM Contact WHERE Email = {{}}', email)`, which quotes and escapes it."),
+    ]
+
+
+def test_flask_portal_takes_a_password_grant_and_builds_soql_from_request_args():
+    assert fixture_findings("case_portal_service.py") == [
+        ("IL507", 24, f"`0125e000000Qw3E` is a hard-coded RecordType record id; {ID_RISK}; look it up by `DeveloperName` and `SobjectType`."),
+        ("IL501", 31, f"`requests.post` requests an OAuth token with `grant_type=password` (the username-password flow), {OAUTH_DRAWBACKS}; request `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (JWT bearer) or `client_credentials`."),
+        ("IL504", 36, f"The `client_secret` entry is a hard-coded secret, so anyone who can read the repository can use it; {SECRET_FIX}"),
+        ("IL508", 49, f"`salesforce().query` runs a query built with `+` concatenation from `subject` (request data), {INJECTION}; pass each value to `format_soql(\"SELECT Id, CaseNumber, Subject FROM Case WHERE Subject LIKE '%{{:like}}%' LIMIT 50\", subject)`, which quotes and escapes it."),
+        ("IL505", 63, f"`urllib.request.Request(...)` sends its request to `http://billing.acme-corp.com/api/v2/case-events` {PLAINTEXT_RISK}; use `https://billing.acme-corp.com/api/v2/case-events`."),
+        ("IL506", 64, f"`ssl._create_unverified_context()` builds an SSL context that checks neither the certificate nor the host name, {TLS_RISK}; use `ssl.create_default_context()` (with `cafile=` for a private CA)."),
+    ]
+
+
+def test_report_job_formats_soql_from_arguments_and_pins_old_and_too_new_versions():
+    assert fixture_findings("pipeline_report_job.py") == [
+        ("IL509", 16, "API version 36.0 in the URL path `/services/data/v36.0/` retires in Summer '28 with every version from 31.0 to 40.0, and calls with it will then fail; move to API version 50.0 or later and test the calls against it."),
+        ("IL501", 20, f"`Salesforce(...)` logs in with username, password and security token (SOAP `login()`), {SOAP_DRAWBACKS}; {JWT_FIX}"),
+        ("IL502", 20, f"`Salesforce(...)` logs in with username, password and security token at API version 65.0, which simple_salesforce sends to SOAP `login()`, unavailable from API 65.0, so every login fails; {JWT_FIX}"),
+        ("IL508", 30, f"`sf.query_all_iter` runs a query built with `%` formatting from `region` (a function parameter), {INJECTION}; pass each value to `format_soql('... WHERE Region__c = {{}} AND StageName = {{}} LIMIT 2000', region, stage)`, which quotes and escapes it."),
+        ("IL508", 35, f"`sf.query_all` runs a query built with `.format()` from `email` (a function parameter), {INJECTION}; pass each value to `format_soql('... WHERE Owner.Email = {{}} AND CreatedDate = LAST_N_DAYS:{{}}', email, days)`, which quotes and escapes it."),
+    ]
+
+
+def test_streaming_listener_uses_the_password_client_and_posts_unverified_plain_http():
+    assert fixture_findings("opportunity_alert_listener.py") == [
+        ("IL505", 18, f"`session.post` sends its request to `http://alerts.ops.acme-corp.com/hooks/sales` {PLAINTEXT_RISK}; use `https://alerts.ops.acme-corp.com/hooks/sales`."),
+        ("IL506", 18, f"`session.post` passes `ssl=False`, which turns off certificate checks, {TLS_RISK}; remove it."),
+        ("IL501", 24, f"`SalesforceStreamingClient(...)` always authenticates with username and password (the OAuth username-password flow), {OAUTH_DRAWBACKS}; use `Client(RefreshTokenAuthenticator(...))`."),
+    ]
+
+
+def test_clean_module_is_silent_for_every_rule():
+    assert fixture_findings(CLEAN_FIXTURE, prefix="IL") == []
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "python").glob("*.py") if p.name not in SECURITY_FIXTURES))
+def test_other_fixtures_trip_no_security_rule(name):
+    assert fixture_findings(name) == []
+
+
+def test_security_rules_carry_security_severity_and_are_findable_by_tag():
+    rules = [rule for rule in load_registry().sorted() if rule.code.startswith("IL5")]
+    assert {rule.code for rule in rules} >= {"IL501", "IL502", "IL504", "IL505", "IL506", "IL507", "IL508", "IL509"}
+    for rule in rules:
+        assert rule.family() == "security" and float(rule.security_severity) > 0, rule.code
+
+
+# -- test paths ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/test_sync.py", True),
+        ("src/app/tests/helpers.py", True),
+        ("test/integration/login.py", True),
+        ("sync/test_login.py", True),
+        ("sync/login_test.py", True),
+        ("conftest.py", True),
+        ("fixtures/python/legacy_contact_sync.py", False),
+        ("testing/login.py", False),
+        ("sync/contest.py", False),
+        ("sync/latest_test_results.py", False),
+    ],
+)
+def test_test_paths(path, expected):
+    assert is_test_path(path) is expected
+
+
+LOGIN_WITH_SECRETS = (
+    "from simple_salesforce import Salesforce\n"
+    "sf = Salesforce(username='qa@acme.com', password='Qa-Passw0rd!', security_token='k3Jd8sLq0PzXw')\n"
+    "OWNER = '0055e00000Kq7LmAAJ'\n"
+)
+
+
+@pytest.mark.parametrize("path", ["tests/test_login.py", "test_login.py", "login_test.py", "conftest.py", "pkg/test/helpers.py"])
+def test_password_login_secrets_and_ids_are_not_flagged_in_tests(path):
+    assert found(LOGIN_WITH_SECRETS, path) == []
+
+
+def test_a_soap_login_that_cannot_work_is_flagged_in_tests_too():
+    code = "from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t, version='66.0')\n"
+    assert found(code, "tests/test_login.py") == [("IL502", 2, "high")]
+
+
+def test_the_same_code_outside_tests_is_flagged():
+    assert found(LOGIN_WITH_SECRETS, "fixtures/login.py") == [("IL501", 2, "high"), ("IL504", 2, "high"), ("IL504", 2, "high"), ("IL507", 3, "high")]
+
+
+# -- IL501 / IL502 ---------------------------------------------------------------------
+
+
+def test_password_login_through_positional_arguments_and_a_config_dict():
+    code = """\
+        from simple_salesforce import Salesforce
+        CONFIG = {"username": USER, "password": PASSWORD, "organizationId": ORG}
+        sf = Salesforce(**CONFIG)
+        other = Salesforce(USER, PASSWORD, None, None, None, None, ORG, "66.0")
+        """
+    assert [(c, line) for c, line, _ in found(code)] == [("IL501", 3), ("IL501", 4), ("IL502", 4)]
+    assert "username and password for an organizationId (SOAP `login()`)" in messages(code)[0]
+
+
+def test_password_grant_to_an_unknown_token_url_counts_only_in_salesforce_code():
+    code = """\
+        import requests
+        def token(url):
+            return requests.post(url, data="grant_type=password&username=u&password=p", timeout=10)
+        """
+    assert found(code) == []
+    assert found("# Salesforce session helper\n" + textwrap.dedent(code)) == [("IL501", 4, "medium")]
+
+
+def test_password_grant_through_urlencode():
+    code = """\
+        import requests
+        from urllib.parse import urlencode
+        body = urlencode({"grant_type": "password", "username": u, "password": p})
+        requests.post("https://login.salesforce.com/services/oauth2/token", data=body, timeout=10)
+        """
+    assert found(code) == [("IL501", 4, "high")]
+
+
+@pytest.mark.parametrize("version", ["'64.0'", "None", "VERSION"])
+def test_soap_login_below_65_or_unknown_version_is_only_a_password_login(version):
+    code = f"from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t, version={version})\n"
+    assert [c for c, _, _ in found(code)] == ["IL501"]
+
+
+# -- IL504 -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "abc", "changeme", "CHANGE_ME", "xxxxxxxx", "********", "<password>", "${SF_PASSWORD}", "{{ vault_password }}",
+     "{password}", "%(password)s", "your-password", "YOUR_SECRET_HERE", "dummy-secret", "example123", "password123",
+     "Password", "SF_PASSWORD", "salesforce.password", "Enter your password", "aaaaaaaa", "REDACTED", "placeholder",
+     "required", "postgres", "Hidden", "string", "api_key", "test_token", "sdk-secret-do-not-use"],
+)  # fmt: skip
+def test_placeholders_are_not_secrets(value):
+    assert not looks_like_secret(value, "password")
+
+
+@pytest.mark.parametrize("value", ["Winter2024!", "Xq4TzV8mRk2LwP7nB3sYd9Fh", "00D5e000000AbCd!AQ4AQFh8hPq", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"])
+def test_real_looking_values_are_secrets(value):
+    assert looks_like_secret(value, "password")
+
+
+def test_values_read_at_run_time_are_not_secrets():
+    code = """\
+        import os
+        import boto3
+        import hvac
+        from django.conf import settings
+        from simple_salesforce import Salesforce
+        vault = hvac.Client(url=VAULT_URL)
+        key = vault.secrets.kv.read_secret_version(path="sf")["data"]["data"]["private_key"]
+        secret = boto3.client("secretsmanager").get_secret_value(SecretId="sf/client")["SecretString"]
+        sf = Salesforce(username=os.environ["SF_USER"], consumer_key=settings.SF_KEY, privatekey=key)
+        token = requests.post(URL, data={"client_secret": secret, "refresh_token": os.getenv("SF_REFRESH")}, timeout=10)
+        """
+    assert [c for c, _, _ in found(code)] == []
+
+
+def test_a_literal_default_is_reported_at_the_parameter_not_where_it_is_passed_on():
+    code = """\
+        from simple_salesforce import Salesforce
+        def connect(user, password="Tr0ub4dor&3", security_token=None):
+            return Salesforce(username=user, password=password, security_token=security_token)
+        """
+    assert [(c, line) for c, line, _ in found(code) if c == "IL504"] == [("IL504", 2)]
+
+
+def test_messages_never_repeat_the_secret():
+    code = "connect(client_secret='8A1D7E0F2C4B6A9D')\nHEADERS = {'Authorization': 'Bearer 00D5e000000AbCd!AQ4AQFh8hPq'}\n"
+    texts = messages(code)
+    assert len(texts) == 2 and not any("8A1D7E0F" in text or "AQ4AQ" in text for text in texts)
+
+
+# -- IL505 -------------------------------------------------------------------------------
+
+
+def test_plaintext_traps():
+    code = """\
+        import requests
+        import httpx
+        for url in ("http://localhost/a", "http://LOCALHOST:8000", "http://127.0.0.1/", "http://[::1]:80/", "http://0.0.0.0/", "http://api.localhost/"):
+            requests.get(url, timeout=1)
+        requests.get("http://localhost:8080/health", timeout=1)
+        requests.get("http://169.254.169.254/latest/meta-data/", timeout=1)
+        requests.post("http://www.w3.org/2001/XMLSchema", timeout=1)
+        requests.get("http://service.test/ping", timeout=1)
+        envelope = '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"/>'
+        requests.post("https://acme.my.salesforce.com/services/Soap/u/61.0", data=envelope, timeout=1)
+        if url == "http://erp.acme.com" or url.startswith("http://"):
+            url = url.replace("http://", "https://")
+        httpx.get(url.replace("https://", "http://"), timeout=1)
+        httpx.get(f"http://{HOST}/api", timeout=1)
+        """
+    assert found(code) == []
+
+
+def test_plaintext_url_built_from_module_constants():
+    code = """\
+        import requests
+        ERP = "http://erp.acme.com"
+        BASE = ERP + "/api"
+        class Client:
+            def __init__(self):
+                self.http = requests.Session()
+            def orders(self):
+                return self.http.request("GET", f"{BASE}/orders", timeout=10)
+        """
+    assert messages(code) == [
+        f"`self.http.request` sends its request to `http://erp.acme.com/api/orders` {PLAINTEXT_RISK}; use `https://erp.acme.com/api/orders`."
+    ]
+
+
+# -- IL506 -------------------------------------------------------------------------------
+
+
+def test_tls_checks_turned_off_on_sessions_contexts_and_the_global_default():
+    code = """\
+        import ssl
+        import requests
+        from simple_salesforce import Salesforce
+        sf = Salesforce(instance_url=url, session_id=sid)
+        sf.session.verify = False
+        ssl._create_default_https_context = ssl._create_unverified_context
+        requests.Session().get(url, verify=False, timeout=5)
+        """
+    assert [(c, line) for c, line, _ in found(code)] == [("IL506", 5), ("IL506", 6), ("IL506", 7)]
+
+
+def test_tls_traps():
+    code = """\
+        import ssl
+        import urllib3
+        import requests
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        requests.get(url, verify=CA_BUNDLE, timeout=5)
+        requests.get(url, verify=os.environ.get("VERIFY", True), timeout=5)
+        ctx = ssl.create_default_context()
+        assert ctx.check_hostname is not False and ctx.verify_mode != ssl.CERT_NONE
+        schema.load(data, verify=False)
+        def connect(verify=False):
+            return requests.get(url, verify=verify, timeout=5)
+        """
+    assert found(code) == []
+
+
+# -- IL507 -------------------------------------------------------------------------------
+
+
+def test_case_checksum_matches_salesforce():
+    assert case_checksum("001A0000006Vm9r") == "IAC"
+    assert record_object("001A0000006Vm9rIAC") == "Account"
+    assert record_object("001A0000006Vm9rIAD") is None  # wrong checksum: not an id
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0123456789abcde", "001234567890123", "a0X5e000001AbCd", "0015e00000AbCdEAAA", "003ABCDEFGHIJKL", "5005e00000AbCd", "hello-world-abc"],
+)
+def test_strings_that_are_not_record_ids(text):
+    assert record_object(text) is None
+
+
+def test_record_ids_in_data_positions_and_soql_but_not_in_docs():
+    code = """\
+        '''Routes cases; the default queue used to be 00G5e000004Tq1REAS.'''
+        QUEUES = ["00G5e000004Tq1REAS", "00G5e000004AbCdEAK"]
+        def route(case):
+            \"\"\"Falls back to 0055e00000Kq7LmAAJ.\"\"\"
+            # 0055e00000Kq7LmAAJ is Jane's user
+            if case["OwnerId"] in ("0055e00000Kq7LmAAJ",):
+                return sf.query("SELECT Id FROM Case WHERE AccountId IN ('0015e00000AbCdEAAV', '0015e00000AbCdEAAV')")
+            log.info("routing %s", case["Id"])
+        """
+    assert [(c, line) for c, line, _ in found(code)] == [("IL507", 2), ("IL507", 2), ("IL507", 6), ("IL507", 7)]
+    assert messages(code)[-1].startswith("This SOQL filters on the hard-coded Account record id `0015e00000AbCdEAAV` (and 1 more);")
+
+
+# -- IL508 -------------------------------------------------------------------------------
+
+CLIENT = "from simple_salesforce import Salesforce\nsf = Salesforce(instance_url=url, session_id=sid)\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Where the value comes from decides the confidence.
+        ("def f(name):\n    sf.query(f\"SELECT Id FROM Account WHERE Name = '{name}'\")\n", [("IL508", 4, "high")]),
+        ("def f(row):\n    sf.query(f\"SELECT Id FROM Account WHERE Name = '{row['name']}'\")\n", [("IL508", 4, "high")]),
+        ("def f(payload):\n    sf.query(f\"SELECT Id FROM Account WHERE Name = '{payload.get('name')}'\")\n", [("IL508", 4, "high")]),
+        ("import sys\nsf.query(\"SELECT Id FROM Account WHERE Name = '\" + sys.argv[1] + \"'\")\n", [("IL508", 4, "high")]),
+        ("def f(name):\n    clean = name.strip().lower()\n    sf.query(f\"SELECT Id FROM Account WHERE Name = '{clean}'\")\n", [("IL508", 5, "high")]),
+        ("def f(name):\n    part = \"Name = '{}'\".format(name)\n    sf.query('SELECT Id FROM Account WHERE ' + part)\n", [("IL508", 5, "high")]),
+        ("def f(name):\n    sf.query('SELECT Id FROM Account ' f\"WHERE Name = '{name}'\")\n", [("IL508", 4, "high")]),
+        # Numbers and unknown locals: uncertain.
+        ("def f(days: int):\n    sf.query(f'SELECT Id FROM Task WHERE CreatedDate = LAST_N_DAYS:{days}')\n", [("IL508", 4, "medium")]),
+        ("def f(ids):\n    sf.query(f'SELECT Id FROM Account LIMIT {len(ids)}')\n", [("IL508", 4, "medium")]),
+        ("name = lookup()\nsf.query(f\"SELECT Id FROM Account WHERE Name = '{name}'\")\n", [("IL508", 4, "medium")]),
+        # Safe: format_soql, constants, dates, field lists.
+        ("from simple_salesforce import format_soql\ndef f(name):\n    sf.query(format_soql('SELECT Id FROM Account WHERE Name = {}', name))\n", []),
+        ("STATUS = 'Open'\nsf.query(f\"SELECT Id FROM Case WHERE Status = '{STATUS}'\")\n", []),
+        ("sf.query('SELECT Id FROM Case ' + 'WHERE IsClosed = false')\n", []),
+        ("def f(since):\n    sf.query(f'SELECT Id FROM Case WHERE CreatedDate > {since.isoformat()}')\n", []),
+        ("def f(obj, fields):\n    sf.query_all(f\"SELECT {','.join(fields)} FROM {obj}\")\n", []),
+        ("def f(name):\n    sf.query(f\"SELECT Id FROM Account WHERE Name = '{escape_soql(name)}'\")\n", []),
+        ("def f(name):\n    sf.query(f\"SELECT Id FROM Account WHERE Name = '{name.replace(chr(39), '')}'\")\n", [("IL508", 4, "high")]),
+        ("def f(name):\n    safe = name.replace(\"'\", \"\\\\'\")\n    sf.query(f\"SELECT Id FROM Account WHERE Name = '{safe}'\")\n", []),
+        # A quote that closes the previous value does not make the next piece a value.
+        ("def f(ps_id, extra):\n    sf.query(f\"SELECT COUNT(Id) FROM ObjectPermissions WHERE ParentId = '{ps_id}' {extra}\")\n", [("IL508", 4, "high")]),
+        ("def f(name):\n    print(f\"SELECT Id FROM Account WHERE Name = '{name}'\")\n", []),
+    ],
+)
+def test_soql_injection_sources(body, expected):
+    assert found(CLIENT + body) == expected
+
+
+def test_soql_injection_through_a_local_name_built_in_steps():
+    code = CLIENT + """\
+def f(email, status):
+    where = f"WHERE Email = '{email}'"
+    soql = "SELECT Id FROM Contact " + where
+    return sf.query_all_iter(soql)
+"""
+    assert found(code) == [("IL508", 6, "high")]
+
+
+def test_the_message_names_the_least_trusted_value():
+    code = CLIENT + "def f(name, n: int):\n    sf.query(f\"SELECT Id FROM Account WHERE Id = '{n}' AND Name = '{name}'\")\n"
+    assert messages(code)[0].startswith("`sf.query` runs a query built with an f-string from `name` (a function parameter),")
+
+
+def test_request_data_in_a_field_list_is_still_injection():
+    code = CLIENT + "from flask import request\nsf.query(f\"SELECT {request.args['fields']} FROM Account\")\n"
+    assert found(code) == [("IL508", 4, "high")]
+
+
+def test_sosl_search_gets_an_escaping_fix():
+    code = CLIENT + "def f(term):\n    return sf.search(f'FIND {{{term}}} IN ALL FIELDS RETURNING Account(Id)')\n"
+    assert found(code) == [("IL508", 4, "high")]
+    assert "escape SOSL's reserved characters" in messages(code)[0]
+
+
+# -- IL509 -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "severity"),
+    [("20.0", Severity.ERROR), ("30.0", Severity.ERROR), ("31.0", Severity.WARNING), ("40.0", Severity.WARNING), ("41.0", Severity.NOTE), ("49.0", Severity.NOTE), ("50.0", None), ("62.0", None)],
+)
+def test_api_version_severity_bands(version, severity):
+    code = f"from simple_salesforce import Salesforce\nsf = Salesforce(instance_url=url, session_id=sid, version='{version}')\n"
+    findings = [f for f in lint_snippet(code).findings if f.code == "IL509"]
+    assert [f.severity for f in findings] == ([severity] if severity else [])
+
+
+def test_min_api_version_option_moves_the_note_line():
+    options = settings_for().options | {"min-api-version": 58.0}
+    code = "import requests\nrequests.get(f'{base}/services/data/v55.0/limits', timeout=10)\n"
+    assert messages(code, options=options) == [
+        "API version 55.0 in the URL path `/services/data/v55.0/` is older than this project's minimum of 58.0 (`min-api-version`); move to API version 58.0 or later and test the calls against it."
+    ]
+    assert messages(code) == []
+
+
+def test_version_settings_count_only_in_salesforce_code():
+    other_api = "import facebook\nAPI_VERSION = 'v17.0'\nclient = facebook.GraphAPI(api_version='16.0')\n"
+    assert messages(other_api) == []
+    assert [line for _, line, _ in found("SF_API_VERSION = '45.0'\n")] == [1]
+    assert [line for _, line, _ in found("# Salesforce export settings\nAPI_VERSION = '45.0'\n")] == [2]
+
+
+def test_sample_api_records_are_not_hard_coded_ids_or_versions():
+    code = """\
+        SAMPLE_RESPONSE = {
+            "totalSize": 1,
+            "records": [
+                {
+                    "attributes": {"type": "Account", "url": "/services/data/v33.0/sobjects/Account/001A0000006Vm9rIAC"},
+                    "Id": "001A0000006Vm9rIAC",
+                    "Name": "Acme",
+                },
+            ],
+        }
+        """
+    assert found(code) == []
+
+
+def test_a_version_constant_is_reported_once_where_it_is_set():
+    code = """\
+        from simple_salesforce import Salesforce, SFType
+        API_VERSION = "33.0"
+        sf = Salesforce(instance_url=url, session_id=sid, version=API_VERSION)
+        contacts = SFType("Contact", sid, host, sf_version=API_VERSION)
+        V = 28.0
+        old = Salesforce(instance_url=url, session_id=sid, version=V)
+        bulk = Bulk(api_version=API_VERSION)
+        """
+    findings = [(f.code, f.span.start_line, f.severity) for f in lint_snippet(code).findings if f.code == "IL509"]
+    assert findings == [("IL509", 2, Severity.WARNING), ("IL509", 6, Severity.ERROR)]
+
+
+def test_confidence_is_high_for_typed_clients():
+    assert all(c == Confidence.HIGH.value for _, _, c in found(LOGIN_WITH_SECRETS, "fixtures/login.py"))
