@@ -1,4 +1,4 @@
-"""The handler fact: Pub/Sub and CometD subscriptions, subscribe callbacks and Salesforce web routes."""
+"""The handler fact: web routes, Pub/Sub and CometD subscriptions, subscribe callbacks and work handed off."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import PythonRule
 from lint.sources.python import lint_file
-from lint.sources.python_handlers import enclosing_consumer
+from lint.sources.python_handlers import enclosing_consumer, enclosing_handler
 
 
 class ConsumerProbe(PythonRule):
     """
     ## What it does
-    Test probe: reports the consumer around every `write(...)` call.
+    Test probe: reports the consumer around every `write(...)` call and the handler around every `probe(...)` call.
 
     ## Why it matters
     It lets the tests read the handler fact at each call of the real traversal.
@@ -40,17 +40,24 @@ class ConsumerProbe(PythonRule):
     invalid = ["write(event)\n"]
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not (isinstance(node.func, cst.Name) and node.func.value == "write"):
+        if not isinstance(node.func, cst.Name):
             return
-        consumer = enclosing_consumer(self.facts)
-        if consumer is None:
-            self.report(node, "-")
+        if node.func.value == "write":
+            consumer = enclosing_consumer(self.facts)
+            fields = [consumer.kind, str(consumer.event), str(consumer.payload), consumer.label] if consumer else ["-"]
+        elif node.func.value == "probe":
+            handler = enclosing_handler(self.facts)
+            fields = [handler.kind, str(handler.salesforce), str(handler.handed_off), str(handler.framework), handler.label] if handler else ["-"]
         else:
-            self.report(node, "|".join([consumer.kind, str(consumer.event), str(consumer.payload), consumer.label]))
+            return
+        self.report(node, "|".join(fields))
 
 
-def consumers(code: str) -> dict[str, tuple[str, ...]]:
-    """Tag -> (kind, event name, payload, label), or ("-",): `write(x)  # tag` marks a probed call."""
+def probed(code: str) -> dict[str, tuple[str, ...]]:
+    """Tag -> (kind, event name, payload, label), or ("-",): `write(x)  # tag` marks a probed call.
+
+    `probe(x)  # tag` gives the handler instead: (kind, from Salesforce, handed off, framework, label).
+    """
     source = textwrap.dedent(code)
     lines = source.splitlines()
     result = lint_file("probe.py", source.encode(), [ConsumerProbe], {})
@@ -62,11 +69,12 @@ def consumers(code: str) -> dict[str, tuple[str, ...]]:
     return found
 
 
+
 NOT_A_CONSUMER = ("-",)
 
 
 def test_pubsub_subscribe_loops_direct_bound_and_delegated():
-    found = consumers(
+    found = probed(
         """
         import pubsub_api_pb2 as pb2
 
@@ -109,7 +117,7 @@ def test_pubsub_subscribe_loops_direct_bound_and_delegated():
 
 
 def test_subscribe_callbacks_need_a_salesforce_channel_or_subscriber_module():
-    found = consumers(
+    found = probed(
         """
         from google.cloud import pubsub_v1
 
@@ -129,7 +137,7 @@ def test_subscribe_callbacks_need_a_salesforce_channel_or_subscriber_module():
 
 
 def test_callbacks_in_a_subscriber_module_and_nested_callbacks():
-    found = consumers(
+    found = probed(
         """
         import asyncio
         from salesforce.pubsub_api_pb2_grpc import PubSubStub
@@ -145,7 +153,7 @@ def test_callbacks_in_a_subscriber_module_and_nested_callbacks():
 
 
 def test_aiosfstream_and_aiocometd_message_loops():
-    found = consumers(
+    found = probed(
         """
         import aiosfstream
         from aiocometd import Client as CometD
@@ -173,7 +181,7 @@ def test_aiosfstream_and_aiocometd_message_loops():
 
 
 def test_flask_routes_with_salesforce_payloads():
-    found = consumers(
+    found = probed(
         """
         from flask import Blueprint, Flask, request
 
@@ -207,7 +215,7 @@ def test_flask_routes_with_salesforce_payloads():
 
 
 def test_fastapi_django_and_helper_parsed_payloads():
-    found = consumers(
+    found = probed(
         """
         from django.views.decorators.csrf import csrf_exempt
         from fastapi import APIRouter, Request
@@ -231,7 +239,7 @@ def test_fastapi_django_and_helper_parsed_payloads():
 
 
 def test_route_decorators_need_a_web_framework():
-    found = consumers(
+    found = probed(
         """
         import click
 
@@ -246,7 +254,7 @@ def test_route_decorators_need_a_web_framework():
 
 
 def test_subscribe_loops_of_other_grpc_services_are_not_salesforce_consumers():
-    found = consumers(
+    found = probed(
         """
         import grpc
         import chat_pb2
@@ -262,7 +270,7 @@ def test_subscribe_loops_of_other_grpc_services_are_not_salesforce_consumers():
 
 
 def test_script_level_subscription_loops_and_callbacks():
-    found = consumers(
+    found = probed(
         """
         import pubsub_api_pb2 as pb2
 
@@ -283,7 +291,7 @@ def test_script_level_subscription_loops_and_callbacks():
 
 
 def test_a_channel_bound_in_the_subscribing_function_is_read_there():
-    found = consumers(
+    found = probed(
         """
         def on_order(event, client):
             write(event)  # local_channel
@@ -294,3 +302,254 @@ def test_a_channel_bound_in_the_subscribing_function_is_read_there():
         """
     )
     assert found["local_channel"] == ("pubsub", "event", "None", "the subscription callback `on_order`")
+
+
+# -- every handler (`enclosing_handler`), Salesforce or not -------------------------------
+
+NOT_A_HANDLER = ("-",)
+
+
+def test_flask_routes_of_any_method_are_handlers_and_only_salesforce_posts_are_from_salesforce():
+    found = probed(
+        """
+        from flask import Blueprint, Flask, request
+
+        app = Flask(__name__)
+        bp = Blueprint("sfdc", __name__)
+        NS = {"out": "http://soap.sforce.com/2005/09/outbound"}
+
+        @app.get("/health")
+        def health():
+            probe()  # get
+
+        @app.route("/orders")
+        def list_orders():
+            probe(request.args["sObject"], "notifications")  # get_with_markers
+
+        @bp.route("/sfdc/account", methods=("POST",))
+        def account_changed():
+            probe(parse(request.data).find("out:Notification", NS))  # constant_markers
+
+        def unrelated():
+            probe()  # not_a_route
+        """
+    )
+    assert found["get"] == ("webhook", "False", "False", "flask", "the route `health`")
+    assert found["get_with_markers"] == ("webhook", "False", "False", "flask", "the route `list_orders`")
+    assert found["constant_markers"] == ("webhook", "True", "False", "flask", "the outbound message route `account_changed`")
+    assert found["not_a_route"] == NOT_A_HANDLER
+
+
+def test_registered_routes_aiohttp_starlette_and_flask_add_url_rule():
+    found = probed(
+        """
+        from aiohttp import web
+
+        async def order_placed(request):
+            probe((await request.json())["Order_Placed__e"])  # route_table
+
+        async def stock(request):
+            probe()  # get_in_table
+
+        async def account_change(request):
+            probe((await request.json())["ChangeEventHeader"])  # router_add_post
+
+        def create_app():
+            app = web.Application()
+            app.add_routes([web.post("/events/order", order_placed), web.get("/stock/{sku}", stock)])
+            app.router.add_post("/cdc/account", account_change)
+            return app
+        """
+    )
+    assert found["route_table"] == ("webhook", "True", "False", "aiohttp", "the platform event route `order_placed`")
+    assert found["get_in_table"] == ("webhook", "False", "False", "aiohttp", "the route `stock`")
+    assert found["router_add_post"][:4] == ("webhook", "True", "False", "aiohttp")
+
+    found = probed(
+        """
+        from starlette.applications import Starlette
+        from starlette.routing import Route
+
+        async def contact_change(request):
+            probe((await request.json())["ChangeEventHeader"]["recordIds"])  # starlette
+
+        app = Starlette(routes=[Route("/cdc/contact", contact_change, methods=["POST"])])
+        """
+    )
+    assert found["starlette"] == ("webhook", "True", "False", "starlette", "the change event route `contact_change`")
+
+    found = probed(
+        """
+        from flask import Flask, request
+
+        def outbound():
+            probe(request.data, "sObject", "Notification")  # add_url_rule
+
+        def create_app():
+            app = Flask(__name__)
+            app.add_url_rule("/sfdc/outbound", view_func=outbound, methods=["POST"])
+            return app
+        """
+    )
+    assert found["add_url_rule"] == ("webhook", "True", "False", "flask", "the outbound message route `outbound`")
+
+
+def test_fastapi_routers_django_class_views_and_drf_api_views():
+    found = probed(
+        """
+        from django.views import View
+        from fastapi import APIRouter, Request
+        from rest_framework.decorators import api_view
+
+        router = APIRouter()
+
+        @router.post("/cdc/opportunity")
+        async def opportunity_change(request: Request):
+            probe((await request.json())["ChangeEventHeader"])  # fastapi
+
+        class OutboundView(View):
+            def post(self, request):
+                probe(parse(request.body).find("sObject"), "notifications")  # class_view
+
+            def render(self):
+                probe()  # not_a_verb
+
+        @api_view(["POST"])
+        def shipment(request):
+            probe(request.data["Shipment__e"])  # drf
+        """
+    )
+    assert found["fastapi"] == ("webhook", "True", "False", "fastapi", "the change event route `opportunity_change`")
+    assert found["class_view"] == ("webhook", "True", "False", "django", "the outbound message route `OutboundView.post`")
+    assert found["not_a_verb"] == NOT_A_HANDLER
+    assert found["drf"] == ("webhook", "True", "False", "rest_framework", "the platform event route `shipment`")
+
+
+def test_work_handed_off_per_event_celery_background_tasks_threads_and_asyncio_tasks():
+    found = probed(
+        """
+        import asyncio
+        import threading
+        from celery import shared_task
+        from fastapi import BackgroundTasks, FastAPI, Request
+        from flask import Flask, request
+
+        app = Flask(__name__)
+        api = FastAPI()
+
+        @shared_task
+        def push_account(xml):
+            probe(xml)  # celery
+
+        @shared_task
+        def push_order(order):
+            probe(order)  # celery_from_plain_route
+
+        def sync_change(change):
+            probe(change)  # background_task
+
+        @app.route("/sfdc/account", methods=["POST"])
+        def account_changed():
+            push_account.delay(request.data)
+            def work():
+                probe()  # thread
+            threading.Thread(target=work).start()
+            return ack("notifications", "sObject")
+
+        @app.post("/orders")
+        def create_order():
+            push_order.apply_async(args=[request.get_json()])
+
+        @api.post("/cdc/account")
+        async def cdc(request: Request, background_tasks: BackgroundTasks):
+            background_tasks.add_task(sync_change, (await request.json())["ChangeEventHeader"])
+        """
+    )
+    assert found["celery"] == (
+        "webhook", "True", "True", "flask",
+        "the Celery task `push_account` (handed off by the outbound message route `account_changed`)",
+    )  # fmt: skip
+    assert found["thread"][:3] == ("webhook", "True", "True")
+    assert found["celery_from_plain_route"] == ("webhook", "False", "True", "flask", "the Celery task `push_order` (handed off by the route `create_order`)")
+    assert found["background_task"][:4] == ("webhook", "True", "True", "fastapi")
+
+
+def test_a_subscription_loop_hands_off_tasks_and_calls_helpers():
+    found = probed(
+        """
+        import asyncio
+        import pubsub_api_pb2 as pb2
+
+        async def handle(event):
+            probe(event)  # started
+
+        def record(event):
+            probe(event)  # called
+
+        def forward(event):
+            probe(event)  # queued
+
+        async def consume(stub, fetch):
+            for response in stub.Subscribe(fetch()):
+                asyncio.create_task(handle(response))
+                record(response)
+                forward.delay(response)
+        """
+    )
+    assert found["started"] == (
+        "pubsub", "True", "True", "None",
+        "the asyncio task `handle` (handed off per event by the Pub/Sub API subscription `for response in stub.Subscribe(fetch())`)",
+    )  # fmt: skip
+    assert found["called"][:3] == ("pubsub", "True", "False")
+    assert found["queued"][:3] == ("pubsub", "True", "True")
+
+
+def test_functions_a_salesforce_route_calls_are_fed_by_it_and_those_of_other_routes_are_not():
+    found = probed(
+        """
+        from flask import Flask, request
+
+        app = Flask(__name__)
+
+        def forward(account):
+            probe(account)  # helper
+
+        def audit(order):
+            probe(order)  # plain_helper
+
+        @app.post("/sfdc/account")
+        def account_changed():
+            forward(parse(request.data).find("sObject"), "Notification")
+
+        @app.post("/orders")
+        def create_order():
+            audit(request.get_json())
+        """
+    )
+    assert found["helper"] == ("webhook", "True", "False", "flask", "`forward` (called by the outbound message route `account_changed`)")
+    assert found["plain_helper"] == NOT_A_HANDLER
+
+
+def test_verb_calls_and_decorators_that_are_not_a_web_frameworks_routes():
+    found = probed(
+        """
+        import click
+        import requests
+        from flask import Flask
+
+        cli = click.Group()
+
+        def handle(payload):
+            probe(payload)  # not_registered
+
+        @cli.post("/sfdc")
+        def command(request):
+            probe(request["sObject"], "Notifications")  # click
+
+        def send(client):
+            requests.post("/sfdc", handle)
+            client.post("/sfdc", handle)
+        """
+    )
+    assert found["not_registered"] == NOT_A_HANDLER
+    assert found["click"] == NOT_A_HANDLER

@@ -21,6 +21,7 @@ BUILTIN_MODULES = (
     "lint.rules.retry",
     "lint.rules.bulk",
     "lint.rules.security",
+    "lint.rules.handlers",
     "lint.rules.callouts",
     "lint.rules.events",
 )

@@ -45,6 +45,8 @@ BULK2_TYPE = "simple_salesforce.bulk2.SFBulk2Type"
 REQUESTS_SESSION = "requests.Session"
 HTTPX_CLIENT = "httpx.Client"
 HTTPX_ASYNC_CLIENT = "httpx.AsyncClient"
+HTTP_CONNECTIONS = ("http.client.HTTPConnection", "http.client.HTTPSConnection")
+SALESFORCE_BULK = "salesforce_bulk.SalesforceBulk"
 
 # Public re-exports and internal module paths that mean the same object.
 CANONICAL_NAMES = {
@@ -55,6 +57,7 @@ CANONICAL_NAMES = {
     "requests.sessions.session": REQUESTS_SESSION,
     "httpx._client.Client": HTTPX_CLIENT,
     "httpx._client.AsyncClient": HTTPX_ASYNC_CLIENT,
+    "salesforce_bulk.salesforce_bulk.SalesforceBulk": SALESFORCE_BULK,
 }
 
 # Data sources that can hold any number of records (what IL205 calls unbounded).
@@ -76,6 +79,8 @@ CONSTRUCTORS = {
     HTTPX_ASYNC_CLIENT: HTTPX_ASYNC_CLIENT,
     "aiohttp.ClientSession": "aiohttp.ClientSession",
     "urllib3.PoolManager": "urllib3.PoolManager",
+    **{connection: connection for connection in HTTP_CONNECTIONS},
+    SALESFORCE_BULK: SALESFORCE_BULK,
     "csv.reader": CSV_ROWS,
     "csv.DictReader": CSV_ROWS,
     "json.load": JSON_DOCUMENT,
@@ -373,6 +378,13 @@ class PythonFacts:
                 return scope.node
             scope = scope.parent
         return None
+
+    def innermost_function(self) -> cst.FunctionDef | cst.Lambda | None:
+        """The innermost `def` or lambda the current node runs in (a class body runs in its function's); None outside any."""
+        scope: Scope | None = self.scope
+        while scope is not None and scope.node is None:
+            scope = scope.parent
+        return scope.node if scope is not None else None
 
     def function_key(self) -> str | None:
         """"name" for a module-level function, "Class.method" for a method; None elsewhere."""

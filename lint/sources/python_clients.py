@@ -1,0 +1,138 @@
+"""Which calls talk to another system, through which client, and whether they hold the thread.
+
+One reading of a call for every rule that asks whether it goes over the network:
+HTTP libraries (`requests`, `httpx`, `urllib.request`, `http.client`, `urllib3`,
+`aiohttp`), simple_salesforce (the client, its SFTypes and bulk handlers, and the
+`Salesforce(...)`/`SalesforceLogin(...)` logins) and `salesforce_bulk`. What a
+Salesforce call does (write or read) comes from python_salesforce. Each call is
+read once per file; the answer is shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+import libcst as cst
+
+from lint.findings import Confidence
+from lint.sources.python_calls import keyword, positional
+from lint.sources.python_facts import (
+    BULK2_HANDLER,
+    BULK2_TYPE,
+    BULK_HANDLER,
+    BULK_TYPE,
+    CONSTRUCTORS,
+    HTTP_CONNECTIONS,
+    HTTPX_ASYNC_CLIENT,
+    HTTPX_CLIENT,
+    REQUESTS_SESSION,
+    SALESFORCE,
+    SALESFORCE_BULK,
+    SFTYPE,
+    PythonFacts,
+)
+from lint.sources.python_salesforce import SalesforceCall, likely_salesforce_call
+
+HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+# Functions that send a request when called: qualified name -> the client messages name.
+HTTP_FUNCTIONS = {
+    **{f"requests.{verb}": "requests" for verb in HTTP_VERBS},
+    **{f"httpx.{verb}": "httpx" for verb in (*HTTP_VERBS, "stream")},
+    "urllib.request.urlopen": "urllib.request",
+    "urllib.request.urlretrieve": "urllib.request",
+    "aiohttp.request": "aiohttp",
+}
+ASYNC_LIBRARIES = frozenset({"aiohttp"})
+# Methods that send a request, by the type of the object they are called on: type -> (methods, client).
+HTTP_METHODS = {
+    REQUESTS_SESSION: (HTTP_VERBS | {"send"}, "requests"),
+    HTTPX_CLIENT: (HTTP_VERBS | {"send", "stream"}, "httpx"),
+    HTTPX_ASYNC_CLIENT: (HTTP_VERBS | {"send", "stream"}, "httpx.AsyncClient"),
+    "aiohttp.ClientSession": (HTTP_VERBS | {"ws_connect"}, "aiohttp"),
+    "urllib3.PoolManager": (frozenset({"request", "urlopen", "request_encode_body", "request_encode_url"}), "urllib3"),
+    **{connection: (frozenset({"request"}), "http.client") for connection in HTTP_CONNECTIONS},
+}
+ASYNC_CLIENTS = frozenset({HTTPX_ASYNC_CLIENT, "aiohttp.ClientSession"})
+SIMPLE_SALESFORCE_TYPES = frozenset({SALESFORCE, SFTYPE, BULK_HANDLER, BULK_TYPE, BULK2_HANDLER, BULK2_TYPE})
+# Members of the simple_salesforce client that answer without a request.
+SALESFORCE_LOCAL_METHODS = frozenset({"parse_api_usage", "parse_result_to_json"})
+SALESFORCE_LOGINS = frozenset({"simple_salesforce.SalesforceLogin", "simple_salesforce.login.SalesforceLogin"})
+# salesforce_bulk's SalesforceBulk methods that call the Bulk API (its others build headers or URLs).
+SALESFORCE_BULK_PREFIXES = ("create_", "close_", "abort_", "post_", "get_", "is_", "wait_", "batch_", "job_", "query")
+
+
+@dataclass(frozen=True)
+class ClientCall:
+    """A call that goes over the network through a client rules know."""
+
+    client: str  # how messages name it: "requests", "httpx.AsyncClient", "simple_salesforce", "salesforce_bulk", ...
+    blocking: bool  # holds the thread until the reply arrives; False for awaitable clients (httpx.AsyncClient, aiohttp)
+    salesforce: SalesforceCall | None = None  # the Salesforce operation, when python_salesforce reads one
+    login: bool = False  # a log-in (`Salesforce(username=...)`, `SalesforceLogin(...)`) rather than an API call
+    url: str | None = None  # for HTTP calls: the URL, unknown parts as `{}`, when it can be read
+    confidence: Confidence = Confidence.HIGH  # LOW when a Salesforce client is recognised by its name and shape only
+
+
+def client_call(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
+    """The network call `call` makes, or None. Ask while the traversal is at `call`."""
+    cache = _CACHES.get(facts)
+    if cache is None:
+        cache = _CACHES[facts] = {}
+    if call not in cache:
+        cache[call] = _read(facts, call)
+    return cache[call]
+
+
+_CACHES: WeakKeyDictionary[PythonFacts, dict[cst.Call, ClientCall | None]] = WeakKeyDictionary()
+
+
+def _read(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
+    qualified = facts.qualified_name(call.func)
+    if qualified in HTTP_FUNCTIONS:
+        client = HTTP_FUNCTIONS[qualified]
+        return _http(facts, call, client, blocking=client not in ASYNC_LIBRARIES)
+    login = _login(facts, call, qualified)
+    if login is not None:
+        return login
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    receiver = facts.type_of(func.value)
+    method = func.attr.value
+    if receiver is not None and receiver.qualified in HTTP_METHODS:
+        methods, client = HTTP_METHODS[receiver.qualified]
+        return _http(facts, call, client, blocking=receiver.qualified not in ASYNC_CLIENTS) if method in methods else None
+    if receiver is not None and receiver.qualified == SALESFORCE_BULK:
+        return ClientCall("salesforce_bulk", blocking=True) if method.startswith(SALESFORCE_BULK_PREFIXES) else None
+    if method in SALESFORCE_LOCAL_METHODS:
+        return None
+    found = likely_salesforce_call(facts, call)
+    if found is not None and (receiver is None or receiver.qualified in SIMPLE_SALESFORCE_TYPES):
+        return ClientCall("simple_salesforce", blocking=True, salesforce=found[0], confidence=found[1])
+    return None
+
+
+def _http(facts: PythonFacts, call: cst.Call, client: str, *, blocking: bool) -> ClientCall:
+    found = likely_salesforce_call(facts, call)
+    return ClientCall(client, blocking, salesforce=found[0] if found else None, url=_url(facts, call))
+
+
+def _url(facts: PythonFacts, call: cst.Call) -> str | None:
+    """The URL argument: `url=`, else the first positional one that reads as a URL or path (`request("POST", url)`)."""
+    named = keyword(call, "url")
+    candidates = [named] if named is not None else positional(call)[:2]
+    texts = (facts.string_template(arg.value) for arg in candidates)
+    return next((text for text in texts if text and ("/" in text or text.startswith("{}"))), None)
+
+
+def _login(facts: PythonFacts, call: cst.Call, qualified: str | None) -> ClientCall | None:
+    """`Salesforce(username=..., password=...)` and `SalesforceBulk(username=...)` log in when built; with a session id they do not."""
+    if qualified in SALESFORCE_LOGINS:
+        return ClientCall("simple_salesforce", blocking=True, login=True)
+    built = CONSTRUCTORS.get(qualified or "")
+    if built not in (SALESFORCE, SALESFORCE_BULK):
+        return None
+    if keyword(call, "session_id") or keyword(call, "sessionId") or any(arg.star for arg in call.args):
+        return None
+    return ClientCall("simple_salesforce" if built == SALESFORCE else "salesforce_bulk", blocking=True, login=True)
