@@ -40,9 +40,13 @@ def render_rule(rule: type[Rule], *, color: bool) -> str:
 
 def _example(example: Example) -> str:
     kind = kind_of(example.path)
-    language = {"py": "python", "cfg": "yaml", "apex": "java", "xml": "xml"}.get(kind.name if kind else "", "")
+    language = {"py": "python", "cfg": _config_language(example.path), "apex": "java", "xml": "xml"}.get(kind.name if kind else "", "")
     where = f" (line {example.line})" if example.line else ""
     return f"\n`{example.path}`{where}:\n\n```{language}\n{example.code.rstrip()}\n```\n"
+
+
+def _config_language(path: str) -> str:
+    return "json" if path.endswith(".json") else "properties" if path.endswith(".properties") else "yaml"
 
 
 def _rule_record(rule: type[Rule]) -> dict:

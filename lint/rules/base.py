@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
     from lint.sources.apex_index import ApexIndex
     from lint.sources.apex_model import ApexFile
-    from lint.sources.model import ModelContext, Site
+    from lint.sources.config_dialects import Dialect
+    from lint.sources.config_model import ConfigDocument
+    from lint.sources.model import Located, ModelContext, Site
     from lint.sources.python import LoopFilter, LoopMessage, PythonContext
+    from lint.sources.python_facts import PythonFacts
     from lint.sources.xml import XmlDocument
 
 
@@ -101,6 +104,39 @@ class Rule:
         cls.valid = tuple(_as_example(cls, example) for example in cls.valid)
         cls.invalid = tuple(_as_example(cls, example) for example in cls.invalid)
 
+    def __init__(self, context: "PythonContext | ModelContext") -> None:
+        # One instance per file and source kind: a rule with several sources gets the context of the
+        # kind being linted, and the same `option`/`report` work in all of them.
+        self.context = context
+
+    def option(self, name: str) -> Any:
+        return self.context.option(name)
+
+    def report(
+        self,
+        target: "cst.CSTNode | Site | Located",
+        message: str,
+        *,
+        scope: str | None = None,
+        hint: str | None = None,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+        related: tuple[Location, ...] = (),
+    ) -> None:
+        """Report `target`: a libcst node (Python), a model `Site`, or a model node that knows its site
+        and scope (a config key or value). `scope` overrides the enclosing scope that keys the
+        fingerprint; by default the source works it out."""
+        self.context.report(
+            self,
+            target,
+            message,
+            scope=scope,
+            hint=hint,
+            severity=severity or self.severity,
+            confidence=confidence or self.confidence,
+            related=related,
+        )
+
     @classmethod
     def family(cls) -> str:
         return FAMILIES.get(cls.code[:3], "other")
@@ -135,9 +171,9 @@ class PythonRule(Rule, abstract=True):
     # Whether the rule reads `python_loops.loop_shape`: the facts then read each loop's shape once, on entry.
     needs_loop_shapes: ClassVar[bool] = False
 
-    def __init__(self, context: "PythonContext") -> None:
-        self.context = context
-        self.facts = context.facts
+    @property
+    def facts(self) -> "PythonFacts":
+        return self.context.facts
 
     @classmethod
     def visitor_names(cls) -> tuple[str, ...]:
@@ -151,32 +187,8 @@ class PythonRule(Rule, abstract=True):
         """The batched-traversal protocol of libcst (`libcst.visit_batched`)."""
         return {name: getattr(self, name) for name in self.visitor_names()}
 
-    def option(self, name: str) -> Any:
-        return self.context.option(name)
-
     def get_metadata(self, provider: type, node: "cst.CSTNode") -> Any:
         return self.context.metadata(provider, node)
-
-    def report(
-        self,
-        node: "cst.CSTNode",
-        message: str,
-        *,
-        hint: str | None = None,
-        severity: Severity | None = None,
-        confidence: Confidence | None = None,
-        related: tuple[Location, ...] = (),
-    ) -> None:
-        self.context.report(
-            self,
-            node,
-            message,
-            hint=hint,
-            severity=severity or self.severity,
-            confidence=confidence or self.confidence,
-            related=related,
-        )
-
 
     def report_in_loop(
         self,
@@ -236,37 +248,10 @@ class ModelRule(Rule, abstract=True):
 
     `check` looks at the model and calls `self.report(site, message, ...)` for each
     problem, where `site` is any `Site` of the model (a call, a declaration, an
-    element). `scope` names the enclosing declaration (`OrderService.push`): it keys
-    the finding's fingerprint, so baselines survive code moving within the file.
+    element) or a model node that carries its own site and scope (a config key).
+    `scope` names the enclosing declaration (`OrderService.push`): it keys the
+    finding's fingerprint, so baselines survive code moving within the file.
     """
-
-    def __init__(self, context: "ModelContext") -> None:
-        self.context = context
-
-    def option(self, name: str) -> Any:
-        return self.context.options[name]
-
-    def report(
-        self,
-        site: "Site",
-        message: str,
-        *,
-        scope: str = "",
-        hint: str | None = None,
-        severity: Severity | None = None,
-        confidence: Confidence | None = None,
-        related: tuple[Location, ...] = (),
-    ) -> None:
-        self.context.report(
-            self,
-            site,
-            message,
-            scope=scope,
-            hint=hint,
-            severity=severity or self.severity,
-            confidence=confidence or self.confidence,
-            related=related,
-        )
 
 
 class ApexRule(ModelRule, abstract=True):
@@ -292,6 +277,26 @@ class XmlRule(ModelRule, abstract=True):
     files: ClassVar[tuple[str, ...]] = ()
 
     def check(self, document: "XmlDocument") -> None:
+        raise NotImplementedError
+
+
+class ConfigRule(ModelRule, abstract=True):
+    """A rule over one YAML, JSON or .properties document: `check(document)` reads it.
+
+    `document.dialect` says what the document configures (CumulusCI mapping, Camel route,
+    Kafka Connect connector, tap, OpenAPI spec, or generic Salesforce settings); the rule
+    reads only the `dialects` it names (all scanned documents when empty). Select what to
+    check with path patterns (`document.select("*.batch_size")`, see `config_paths`) or the
+    dialect helpers (`config_dialects.mapping_steps`, `config_camel.endpoints`,
+    `config_openapi.operations`), and report a key or value node: `self.report(match.at, ...)`.
+    `config_model.is_reference` tells values filled in from the environment or a secret store.
+    A rule with a Python part too lists both bases: `class Rule(PythonRule, ConfigRule)`.
+    """
+
+    source_kind = "cfg"
+    dialects: ClassVar[tuple["Dialect", ...]] = ()
+
+    def check(self, document: "ConfigDocument") -> None:
         raise NotImplementedError
 
 

@@ -6,18 +6,24 @@ through the facts (`integer_value`, `collection_size`, `value_of`), and loops
 through the shared loop context (`report_in_loop`) and loop shapes
 (`python_loops.loop_shape`). What this family adds is its judgement: which
 calls are per-record writes, which requests exceed a limit, and what a function
-does with a query's result.
+does with a query's result. The config parts read CumulusCI mapping steps and
+Camel endpoints through the config source's dialect helpers.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, Option, PythonRule
+from lint.rules.base import ConfigRule, Example, Option, PythonRule
+from lint.sources.config_camel import endpoints
+from lint.sources.config_dialects import CAMEL, CUMULUSCI, mapping_steps
+from lint.sources.config_model import ConfigDocument
+from lint.sources.config_paths import Match
 from lint.sources.python_calls import keyword, positional
 from lint.sources.python_facts import (
     CSV_ROWS,
@@ -188,6 +194,20 @@ def short(code: str, limit: int = 48) -> str:
     """Code for a message: one line, and not too long."""
     text = " ".join(code.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- what config sets up --------------------------------------------------------
+
+# Camel's Bulk API 1.0 operations that start a load, and the Bulk API 2.0 operation that replaces each.
+BULK_V1_OPERATIONS = {"createJob": "bulk2CreateJob", "createBatch": "bulk2CreateBatch"}
+
+
+def rest_steps(document: ConfigDocument) -> Iterator[Match]:
+    """CumulusCI mapping steps that force the REST API (`api: rest`)."""
+    for step in mapping_steps(document.root):
+        api = step.value.scalar("api")
+        if api is not None and api.is_("rest"):
+            yield step
 
 
 # -- the rules ---------------------------------------------------------------------
@@ -774,7 +794,7 @@ def _over(endpoint: Endpoint) -> str:
     return f"`{endpoint.prefix}` takes at most {endpoint.limit} {endpoint.items}, so Salesforce rejects the whole request"
 
 
-class BatchOverLimit(PythonRule):
+class BatchOverLimit(PythonRule, ConfigRule):
     """
     ## What it does
     Finds request batches above a hard platform limit: more than 200 records
@@ -783,7 +803,8 @@ class BatchOverLimit(PythonRule):
     `range(0, n, K)` step or chunking helper), more than 25 subrequests in one
     `composite` or `composite/batch` request, a query `batchSize` (in the
     `Sforce-Query-Options` header) outside 200–2,000, and a Bulk API 1.0
-    `batch_size` above 10,000.
+    `batch_size` above 10,000. In config: a CumulusCI mapping step with
+    `api: rest` and a `batch_size` above 200 (exactly 200 is fine).
 
     ## Why it matters
     These are limits, not advice: the integration patterns guide says each
@@ -822,6 +843,7 @@ class BatchOverLimit(PythonRule):
     name = "batch-over-limit"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    dialects = (CUMULUSCI,)
     valid = [
         "from simple_salesforce import Salesforce\n"
         "sf = Salesforce(instance_url=url, session_id=token)\n"
@@ -838,6 +860,12 @@ class BatchOverLimit(PythonRule):
         "from simple_salesforce import Salesforce\n"
         "sf = Salesforce(instance_url=url, session_id=token)\n"
         "sf.bulk2.Contact.insert(records=rows, batch_size=50000)\n",
+        # Config: exactly the REST limit, and a large batch through the Bulk API.
+        Example(
+            "Upsert Contacts:\n  sf_object: Contact\n  action: upsert\n  update_key: Email\n  api: rest\n  batch_size: 200\n"
+            "Upsert Accounts:\n  sf_object: Account\n  action: upsert\n  update_key: ERP_Id__c\n  api: bulk\n  batch_size: 5000\n",
+            path="datasets/mapping.yml",
+        ),
     ]
     invalid = [
         Example(
@@ -875,6 +903,11 @@ class BatchOverLimit(PythonRule):
             "sf.restful('composite', method='POST', json={'compositeRequest': steps[:50]})\n",
             line=4,
         ),
+        Example(
+            "Upsert Contacts:\n  sf_object: Contact\n  action: upsert\n  update_key: Email\n  api: rest\n  batch_size: 500\n",
+            path="datasets/mapping.yml",
+            line=6,
+        ),
     ]
 
     needs_loop_shapes = True
@@ -897,6 +930,20 @@ class BatchOverLimit(PythonRule):
         for target in node.targets:
             if isinstance(target.target, cst.Subscript):
                 self._check_query_options(self.facts.subscript_key(target.target), node.value)
+
+    def check(self, document: ConfigDocument) -> None:
+        for step in rest_steps(document):
+            batch = step.value.scalar("batch_size")
+            size = batch.number() if batch is not None else None
+            if size is not None and size > RECORDS_PER_REQUEST:
+                sobject = step.value.scalar("sf_object").text
+                self.report(
+                    batch,
+                    f"Step `{step.key.text}` sends {sobject} records in batches of {size:,} through the REST API (`api: rest`), "
+                    f"above the {RECORDS_PER_REQUEST} records one REST collection request accepts, so every full batch is rejected; "
+                    f"set `batch_size` to {RECORDS_PER_REQUEST} or less, or load the step with `api: bulk`.",
+                    hint=f"`batch_size: {RECORDS_PER_REQUEST}` for `api: rest`, or `api: bulk` for large batches",
+                )
 
     def _check_bulk_batch_size(self, node: cst.Call, confidence: Confidence | None) -> None:
         operation = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
@@ -988,7 +1035,7 @@ class BatchOverLimit(PythonRule):
             )
 
 
-class RestForBulkVolume(PythonRule):
+class RestForBulkVolume(PythonRule, ConfigRule):
     """
     ## What it does
     Finds REST writes driven by a source of unbounded size: a loop (or a
@@ -998,6 +1045,10 @@ class RestForBulkVolume(PythonRule):
     writes per record (`sf.<Object>.create/update/upsert/delete`, REST
     `sobjects/...`) or per collection (`composite/sobjects`, `composite/tree`,
     `composite`), directly or through a same-module function it calls.
+
+    In config: a CumulusCI mapping step that forces the REST API with
+    `api: rest` (a dataset load has no upper bound; CumulusCI's default, `smart`,
+    moves large steps to the Bulk API by itself).
 
     ## Why it matters
     The integration patterns guide: "Any data operation that includes more than
@@ -1026,6 +1077,7 @@ class RestForBulkVolume(PythonRule):
     severity = Severity.WARNING
     confidence = Confidence.HIGH
     options = (BULK_THRESHOLD,)
+    dialects = (CUMULUSCI,)
     valid = [
         # Bulk API 2.0 for the file: the fix.
         "import csv\nfrom simple_salesforce import Salesforce\n"
@@ -1049,6 +1101,12 @@ class RestForBulkVolume(PythonRule):
         "frame = pd.read_csv('fields.csv')\n"
         "for column in frame:\n"
         "    sf.Field_Audit__c.create({'Name': column})\n",
+        # Config: CumulusCI's default API (`smart`) and the Bulk API.
+        Example(
+            "Upsert Accounts:\n  sf_object: Account\n  action: upsert\n  update_key: ERP_Id__c\n"
+            "Upsert Contacts:\n  sf_object: Contact\n  action: upsert\n  update_key: Email\n  api: bulk\n",
+            path="datasets/mapping.yml",
+        ),
     ]
     invalid = [
         Example(
@@ -1084,6 +1142,7 @@ class RestForBulkVolume(PythonRule):
             "    sf.Test_Record__c.create({'Name': f'load-{n}'})\n",
             line=4,
         ),
+        Example("Upsert Contacts:\n  sf_object: Contact\n  action: upsert\n  update_key: Email\n  api: rest\n", path="datasets/mapping.yml", line=5),
     ]
 
     needs_loop_shapes = True
@@ -1106,6 +1165,17 @@ class RestForBulkVolume(PythonRule):
 
         self.report_in_loop(node, message, skip=small, hint=f"load the whole set with {fix}", confidence=confidence)
 
+    def check(self, document: ConfigDocument) -> None:
+        for step in rest_steps(document):
+            api, sobject = step.value.scalar("api"), step.value.scalar("sf_object").text
+            self.report(
+                api,
+                f"Step `{step.key.text}` loads {sobject} through the REST API (`api: rest`) whatever the dataset's size, "
+                f"so a load above {self.option('bulk-threshold'):,} records becomes many synchronous calls that use up the "
+                "API allocation; remove `api: rest` (CumulusCI's default, `smart`, switches large steps to the Bulk API) or set `api: bulk`.",
+                hint="drop `api: rest` (the default `smart` picks the Bulk API for large steps) or set `api: bulk`",
+            )
+
     def _volume(self, loop: Loop) -> str | None:
         """What the loop walks, when it can exceed the threshold: "the CSV rows `reader` in chunks of 200"."""
         shape = loop_shape(self.facts, loop)
@@ -1122,11 +1192,13 @@ def _is_salesforce_bulk(module: str) -> bool:
     return module == "salesforce_bulk" or module.startswith("salesforce_bulk.")
 
 
-class BulkApiV1(PythonRule):
+class BulkApiV1(PythonRule, ConfigRule):
     """
     ## What it does
     Finds Bulk API 1.0 in Python code: simple_salesforce's `sf.bulk.<Object>.*`
     calls, and the `salesforce_bulk` package (its import and `SalesforceBulk(...)`).
+    In config: Camel `salesforce:` endpoints with the Bulk API 1.0 operations
+    `createJob` and `createBatch` (inline in the URI or as `operationName`).
 
     ## Why it matters
     With Bulk API 1.0 the client splits the data into batches, chooses their
@@ -1151,6 +1223,7 @@ class BulkApiV1(PythonRule):
     name = "bulk-api-v1"
     severity = Severity.NOTE
     confidence = Confidence.HIGH
+    dialects = (CAMEL,)
     valid = [
         "from simple_salesforce import Salesforce\n"
         "sf = Salesforce(instance_url=url, session_id=token)\n"
@@ -1158,6 +1231,12 @@ class BulkApiV1(PythonRule):
         # Lookalikes: another object's .bulk, a module merely named like the package.
         "from myapp import salesforce_bulk_helpers\nstore.bulk.Lead.insert(rows)\n",
         "from .salesforce_bulk import load\n",
+        # Config: Camel's Bulk API 2.0 operations.
+        Example(
+            "- route:\n    from:\n      uri: file:inbox/leads\n      steps:\n"
+            "        - to: salesforce:bulk2CreateJob\n        - to: salesforce:bulk2CreateBatch\n        - to: salesforce:bulk2CloseJob\n",
+            path="routes/leads.camel.yaml",
+        ),
     ]
     invalid = [
         Example(
@@ -1168,6 +1247,12 @@ class BulkApiV1(PythonRule):
         ),
         Example("from salesforce_bulk import SalesforceBulk\n", line=1),
         Example("import salesforce_bulk as sb\n\nbulk = sb.SalesforceBulk(sessionId=token, host=host)\n", line=3),
+        Example(
+            "- route:\n    from:\n      uri: file:inbox/leads\n      steps:\n"
+            "        - to:\n            uri: salesforce\n            parameters:\n              operationName: createJob\n",
+            path="routes/leads.camel.yaml",
+            line=8,
+        ),
     ]
 
     def visit_Import(self, node: cst.Import) -> None:
@@ -1198,6 +1283,17 @@ class BulkApiV1(PythonRule):
                 hint=f"use `{fix}`",
                 confidence=confidence,
             )
+
+    def check(self, document: ConfigDocument) -> None:
+        for endpoint in endpoints(document.root):
+            if endpoint.operation in BULK_V1_OPERATIONS:
+                fix = f"`salesforce:{BULK_V1_OPERATIONS[endpoint.operation]}`"
+                self.report(
+                    endpoint.option("operationName") or endpoint.uri,
+                    f"Camel endpoint `{endpoint.label}` uses Bulk API 1.0 (`{endpoint.operation}`); the Bulk API 2.0 operations "
+                    f"({fix} and the other `bulk2*` operations) take the whole data set in one job and split and track the batches themselves.",
+                    hint=f"use {fix}",
+                )
 
     def _report_package(self, node: cst.Import | cst.ImportFrom) -> None:
         self.report(

@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, Option, PythonRule
+from lint.rules.base import ConfigRule, Example, Option, PythonRule
+from lint.sources.config_camel import endpoints
+from lint.sources.config_dialects import CAMEL, CUMULUSCI, KAFKA_CONNECT, OPENAPI, connector, mapping_steps
+from lint.sources.config_model import ConfigDocument, Scalar, Sequence, is_reference
+from lint.sources.config_openapi import body_fields, header_names, operations
 from lint.sources.python_calls import has_double_star, keyword, positional, walk
 from lint.sources.python_facts import SALESFORCE, PythonFacts
 from lint.sources.python_handlers import OUTBOUND_MESSAGE, PUBSUB, WEBHOOK, Consumer, enclosing_consumer
@@ -44,7 +48,7 @@ class _Lookups:
     helpers: list[cst.FunctionDef] = field(default_factory=list)
 
 
-class CreateInsteadOfUpsert(PythonRule):
+class CreateInsteadOfUpsert(PythonRule, ConfigRule):
     """
     ## What it does
     Finds records created with a plain insert — `sf.<Object>.create()`,
@@ -57,6 +61,11 @@ class CreateInsteadOfUpsert(PythonRule):
     or in a same-module helper it calls), or when the object is append-only:
     the `append-only-objects` option (default `Task`, `Event`, `FeedItem`) and
     platform events (`__e`), whose "create" is a publish.
+
+    In config it flags a CumulusCI mapping step with `action: insert`, a Camel
+    `salesforce:createSObject` endpoint, and a Kafka Connect Salesforce sink
+    whose `salesforce.sink.object.operation` is `insert` or not set (insert is
+    the default) and that uses no custom id field; the same objects are exempt.
 
     ## Why it matters
     Jobs are re-run and calls are retried after timeouts whose request did
@@ -83,6 +92,7 @@ class CreateInsteadOfUpsert(PythonRule):
     name = "create-instead-of-upsert"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    dialects = (CUMULUSCI, CAMEL, KAFKA_CONNECT)
     options = (
         Option(
             "append-only-objects",
@@ -128,6 +138,31 @@ class CreateInsteadOfUpsert(PythonRule):
         "import requests\nrequests.patch(f'{base}/services/data/v61.0/sobjects/Order__c/Order_Key__c/{key}', json=body, timeout=10)\n",
         # Not a Salesforce client: an ORM's create.
         "def save(models, row):\n    models.Contact.create(**row)\n",
+        # Config: a CumulusCI upsert, and an insert of an append-only object.
+        Example(
+            "Insert Accounts:\n  sf_object: Account\n  action: upsert\n  update_key: ERP_Id__c\n  fields: [Name, ERP_Id__c]\n"
+            "Log Calls:\n  sf_object: Task\n  action: insert\n  fields: [Subject]\n",
+            path="datasets/mapping.yml",
+        ),
+        # Camel: an upsert, and createSObject publishing a platform event.
+        Example(
+            "- route:\n    from:\n      uri: kafka:orders\n      steps:\n"
+            "        - to: salesforce:upsertSObject?sObjectName=Order__c&sObjectIdName=ERP_Key__c\n"
+            "        - to:\n            uri: salesforce:createSObject\n            parameters:\n              sObjectName: Order_Shipped__e\n",
+            path="routes/orders.camel.yaml",
+        ),
+        # Kafka Connect: an upsert on a custom id field; a variable operation is not judged.
+        Example(
+            '{"name": "leads-sink", "config": {"connector.class": "io.confluent.salesforce.SalesforceSObjectSinkConnector",\n'
+            '  "salesforce.object": "Lead", "salesforce.sink.object.operation": "upsert",\n'
+            '  "salesforce.use.custom.id.field": "true", "salesforce.custom.id.field.name": "Kafka_Key__c"}}\n',
+            path="connect/leads-sink.json",
+        ),
+        Example(
+            "connector.class=io.confluent.salesforce.SalesforceSObjectSinkConnector\n"
+            "salesforce.object=Lead\nsalesforce.sink.object.operation=${file:/etc/connect/sink.properties:operation}\n",
+            path="connect/leads-sink.properties",
+        ),
     ]
     invalid = [
         Example(
@@ -135,6 +170,17 @@ class CreateInsteadOfUpsert(PythonRule):
             "def sync_contact(sf: Salesforce, person):\n"
             "    sf.Contact.create({'Email': person['email'], 'LastName': person['name']})\n",
             line=4,
+        ),
+        Example("Insert Contacts:\n  sf_object: Contact\n  action: insert\n  fields: [FirstName, LastName, Email]\n", path="datasets/mapping.yml", line=3),
+        Example(
+            "- route:\n    from:\n      uri: kafka:orders\n      steps:\n        - to: salesforce:createSObject?sObjectName=Order__c\n",
+            path="routes/orders.camel.yaml",
+            line=5,
+        ),
+        Example(
+            "name=leads-sink\nconnector.class=io.confluent.salesforce.SalesforceSObjectSinkConnector\nsalesforce.object=Lead\n",
+            path="connect/leads-sink.properties",
+            line=2,
         ),
         Example(
             "import simple_salesforce as ss\n\n"
@@ -178,6 +224,69 @@ class CreateInsteadOfUpsert(PythonRule):
 
     def _exempt(self, sobject: str) -> bool:
         return sobject.lower() in self.append_only or sobject.lower().endswith("__e")
+
+    # -- config ------------------------------------------------------------------------------
+
+    def check(self, document: ConfigDocument) -> None:
+        if document.dialect == CUMULUSCI:
+            self._check_mapping_steps(document)
+        elif document.dialect == CAMEL:
+            self._check_camel_endpoints(document)
+        elif document.dialect == KAFKA_CONNECT:
+            self._check_connector(document)
+
+    def _check_mapping_steps(self, document: ConfigDocument) -> None:
+        for step in mapping_steps(document.root):
+            action, sobject = step.value.scalar("action"), step.value.scalar("sf_object").text
+            if action is not None and action.is_("insert") and not self._exempt(sobject):
+                fix = f"`action: upsert` with `update_key` naming an External ID field of {sobject}"
+                self.report(
+                    action,
+                    f"Step `{step.key.text}` inserts every row as a new {sobject} (`action: insert`), so re-running the load "
+                    f"duplicates them; upsert on an External ID instead: {fix}.",
+                    hint=f"use {fix}",
+                )
+
+    def _check_camel_endpoints(self, document: ConfigDocument) -> None:
+        for endpoint in endpoints(document.root):
+            if endpoint.operation != "createSObject":
+                continue
+            named = endpoint.option("sObjectName")
+            sobject = named.text if named is not None and not is_reference(named) else None
+            if sobject is not None and self._exempt(sobject):
+                continue
+            fix = f"`salesforce:upsertSObject?sObjectName={sobject or '<Object>'}&sObjectIdName=<External ID field>`"
+            self.report(
+                endpoint.option("operationName") or endpoint.uri,
+                f"Camel endpoint `{endpoint.label}` creates a new {sobject or 'record (its sObject is set at run time)'} "
+                f"for every exchange, so a redelivered or retried message duplicates it; upsert on an External ID instead: {fix}.",
+                hint=f"use {fix}",
+            )
+
+    def _check_connector(self, document: ConfigDocument) -> None:
+        sink = connector(document.root)
+        kind = sink.connector_class.text.lower()
+        if "sink" not in kind or "platformevent" in kind:  # a source reads; a platform event sink publishes
+            return
+        operation = sink.setting("salesforce.sink.object.operation")
+        if operation is not None and (is_reference(operation) or not operation.is_("insert")):
+            return
+        custom_id = sink.setting("salesforce.use.custom.id.field")
+        if custom_id is not None and (is_reference(custom_id) or custom_id.is_("true")):
+            return
+        named = sink.setting("salesforce.object")
+        sobject = named.text if named is not None and not is_reference(named) else None
+        if sobject is not None and self._exempt(sobject):
+            return
+        name = sink.name or sink.connector_class.text.rsplit(".", 1)[-1]
+        how = f"its `salesforce.sink.object.operation` is `{operation.text}`" if operation else "`salesforce.sink.object.operation` is not set and defaults to insert"
+        fix = "set `salesforce.sink.object.operation` to `upsert`, with `salesforce.use.custom.id.field=true` and `salesforce.custom.id.field.name` naming an External ID field"
+        self.report(
+            operation or sink.connector_class,
+            f"Kafka Connect sink `{name}` inserts every record as a new {sobject or 'record of its object'} ({how}), "
+            f"so a record delivered twice (delivery is at least once) is created twice; {fix}.",
+            hint=fix,
+        )
 
     def _looked_up(self, sobject: str) -> bool:
         mention = re.compile(rf"\b{re.escape(sobject)}\b", re.IGNORECASE)
@@ -235,13 +344,14 @@ class CreateInsteadOfUpsert(PythonRule):
         return f"PATCH `sobjects/{sobject}/{field_name}/<value>`"
 
 
-class UpsertOnRecordId(PythonRule):
+class UpsertOnRecordId(PythonRule, ConfigRule):
     """
     ## What it does
     Finds upserts keyed on the Salesforce record `Id` instead of an External ID:
     `sf.bulk2.<Object>.upsert(...)` without `external_id_field` (it defaults to
     `'Id'`), `sf.bulk.<Object>.upsert(data, 'Id')`, `sf.<Object>.upsert('Id/...', ...)`
-    and REST `PATCH .../sobjects/<Object>/Id/...`.
+    and REST `PATCH .../sobjects/<Object>/Id/...`. In config: a CumulusCI mapping
+    step with `update_key: Id`.
 
     ## Why it matters
     A row from another system has no Salesforce Id until it has been inserted,
@@ -265,6 +375,7 @@ class UpsertOnRecordId(PythonRule):
     name = "upsert-on-record-id"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    dialects = (CUMULUSCI,)
     valid = [
         "from simple_salesforce import Salesforce\nsf = Salesforce(instance_url=url, session_id=token)\n"
         "sf.bulk2.Account.upsert(csv_file='accounts.csv', external_id_field='Account_Number__c')\n"
@@ -273,6 +384,13 @@ class UpsertOnRecordId(PythonRule):
         "sf.Contact.upsert('Email__c/' + email, data)\n",
         # Options passed through **kwargs may name the field: not flagged.
         "from simple_salesforce import Salesforce\nsf = Salesforce(instance_url=url, session_id=token)\nsf.bulk2.Account.upsert('accounts.csv', **options)\n",
+        # Config: upserts on External IDs (one field, or several); a lookup's own key named Id is not the step's.
+        Example(
+            "Upsert Accounts:\n  sf_object: Account\n  action: upsert\n  update_key: ERP_Id__c\n  fields: [Name, ERP_Id__c]\n"
+            "Upsert Contacts:\n  sf_object: Contact\n  action: upsert\n  update_key: [Email, ERP_Id__c]\n"
+            "  lookups:\n    AccountId:\n      table: Account\n      key_field: Id\n",
+            path="datasets/mapping.yml",
+        ),
     ]
     invalid = [
         Example(
@@ -293,6 +411,7 @@ class UpsertOnRecordId(PythonRule):
             "sf.Contact.upsert(f\"Id/{row['sf_id']}\", row)\n",
             line=4,
         ),
+        Example("Upsert Accounts:\n  sf_object: Account\n  action: upsert\n  update_key: Id\n  fields: [Id, Name]\n", path="datasets/mapping.yml", line=4),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -318,7 +437,14 @@ class UpsertOnRecordId(PythonRule):
         elif found.http_method in ("PATCH", "POST") and RECORD_ID_UPSERT_PATH.match(found.rest_path or ""):
             self._report(node, f"{func} upserts through `{found.rest_path}`, keyed on `Id`", found.sobject)
 
-    def _report(self, node: cst.Call, what: str, sobject: str | None) -> None:
+    def check(self, document: ConfigDocument) -> None:
+        for step in mapping_steps(document.root):
+            keys = step.value.get("update_key")
+            for key in keys.items if isinstance(keys, Sequence) else (keys,):
+                if isinstance(key, Scalar) and key.is_("id"):
+                    self._report(key, f"Step `{step.key.text}` matches rows on `update_key: Id`", step.value.scalar("sf_object").text)
+
+    def _report(self, node: cst.Call | Scalar, what: str, sobject: str | None) -> None:
         fix = f"key it on an External ID field of {sobject or 'the object'}, e.g. `{DEFAULT_EXTERNAL_ID}`"
         self.report(
             node,
@@ -327,7 +453,7 @@ class UpsertOnRecordId(PythonRule):
         )
 
 
-class RetryWithoutIdempotencyKey(PythonRule):
+class RetryWithoutIdempotencyKey(PythonRule, ConfigRule):
     """
     ## What it does
     Finds POST and PATCH requests that are retried automatically — by a
@@ -340,6 +466,11 @@ class RetryWithoutIdempotencyKey(PythonRule):
 
     Calls to the Salesforce data API (`/services/data/...`) are left to IL101:
     it takes no idempotency key, the fix there is an upsert.
+
+    In config it reads OpenAPI 2 and 3 specs (what External Services register):
+    a POST operation whose parameters (its own, its path's, `$ref`s followed)
+    declare no such header and whose request body has no such field. Token,
+    search and GraphQL endpoints are not creates and are not flagged.
 
     ## Why it matters
     A timeout does not mean the server did nothing: the retry sends the same
@@ -378,6 +509,7 @@ class RetryWithoutIdempotencyKey(PythonRule):
     name = "retry-without-idempotency-key"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    dialects = (OPENAPI,)
     valid = [
         # The key is sent.
         "import requests\nfrom tenacity import retry, stop_after_attempt\n\n"
@@ -406,6 +538,19 @@ class RetryWithoutIdempotencyKey(PythonRule):
         # Salesforce data API creates are IL101's (they take no idempotency key).
         "import requests\nfrom tenacity import retry\n\n@retry\ndef create(body):\n"
         "    return requests.post(f'{base}/services/data/v61.0/sobjects/Case/', json=body, timeout=10)\n",
+        # OpenAPI: the key as a shared header parameter, as a body field; a token POST creates nothing.
+        Example(
+            "openapi: 3.0.3\ninfo: {title: ERP Orders, version: '1.0'}\npaths:\n"
+            "  /orders:\n    post:\n      operationId: createOrder\n"
+            "      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'\n"
+            "      responses: {'201': {description: Created}}\n"
+            "  /shipments:\n    post:\n      requestBody:\n        content:\n          application/json:\n"
+            "            schema: {type: object, properties: {message_id: {type: string}, order: {type: string}}}\n"
+            "      responses: {'201': {description: Created}}\n"
+            "  /oauth/token:\n    post:\n      responses: {'200': {description: Token}}\n"
+            "components:\n  parameters:\n    IdempotencyKey: {name: Idempotency-Key, in: header, required: true, schema: {type: string}}\n",
+            path="external-services/erp-orders.yaml",
+        ),
     ]
     invalid = [
         Example(
@@ -446,6 +591,15 @@ class RetryWithoutIdempotencyKey(PythonRule):
             "            sf.apexecute('cases/close', method='POST', data={'caseId': case_id})\n",
             line=7,
         ),
+        Example(
+            '{"swagger": "2.0", "info": {"title": "Invoices", "version": "1"},\n'
+            ' "paths": {"/invoices": {"post": {"operationId": "createInvoice",\n'
+            '   "parameters": [{"name": "body", "in": "body", "schema": {"$ref": "#/definitions/Invoice"}}],\n'
+            '   "responses": {"201": {"description": "Created"}}}}},\n'
+            ' "definitions": {"Invoice": {"type": "object", "properties": {"amount": {"type": "number"}}}}}\n',
+            path="external-services/invoices.json",
+            line=2,
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -470,6 +624,20 @@ class RetryWithoutIdempotencyKey(PythonRule):
             hint=fix,
             confidence=Confidence.MEDIUM if policy.kind == MANUAL_LOOP else None,
         )
+
+    def check(self, document: ConfigDocument) -> None:
+        for operation in operations(document, "post"):
+            if NOT_A_CREATE_URL.search(operation.route):
+                continue
+            if any(IDEMPOTENCY_KEY.search(name) for name in header_names(document, operation) + body_fields(document, operation)):
+                continue
+            fix = "declare a required `Idempotency-Key` header parameter and have the service answer a repeated key with the first result"
+            self.report(
+                operation.key,
+                f"OpenAPI operation {operation.label} declares no idempotency-key header, so when a caller retries it "
+                f"after a timeout (an External Service callout, a client's retry) the service acts twice; {fix}.",
+                hint=fix,
+            )
 
     def _where(self, node: cst.Call, policy: RetryPolicy, method: str) -> str:
         function = self.facts.current_function()

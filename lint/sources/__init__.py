@@ -31,7 +31,7 @@ KINDS: tuple[SourceKind, ...] = (
     SourceKind("py", (".py",), "example.py", "lint.sources.python"),
     SourceKind("xml", ("-meta.xml",), "Example.object-meta.xml", "lint.sources.xml"),
     SourceKind("apex", (".cls", ".trigger"), "Example.cls", "lint.sources.apex"),
-    SourceKind("cfg", (".yml", ".yaml", ".json", ".properties"), "example.yml", None),
+    SourceKind("cfg", (".yml", ".yaml", ".json", ".properties"), "example.yml", "lint.sources.config"),
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}
 

@@ -8,7 +8,7 @@ found and `findings` turns it into `Finding`s with stable fingerprints.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 from lint.findings import Confidence, Finding, Location, Severity, Span, fingerprint
 
@@ -27,6 +27,15 @@ class Site:
         """The text on one line, shortened for a message: `http.send(req)`."""
         flat = " ".join(self.text.split())
         return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+class Located(Protocol):
+    """A model node that knows where it is: its site, and the scope that keys its fingerprint (a config key)."""
+
+    site: Site
+
+    @property
+    def scope(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,14 @@ class ModelContext:
         self.options = options
         self._reports: list[_Report] = []
 
-    def report(self, rule: ModelRule, site: Site, message: str, **details: Any) -> None:
-        self._reports.append(_Report(rule.code, site, message=message, **details))
+    def option(self, name: str) -> Any:
+        return self.options[name]
+
+    def report(self, rule: ModelRule, target: Site | Located, message: str, *, scope: str | None = None, **details: Any) -> None:
+        """Record a finding at `target`; a located node brings its own scope unless `scope` is given."""
+        if not isinstance(target, Site):
+            target, scope = target.site, target.scope if scope is None else scope
+        self._reports.append(_Report(rule.code, target, scope or "", message, **details))
 
     def findings(self) -> list[Finding]:
         return [

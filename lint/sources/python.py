@@ -68,9 +68,9 @@ class PythonContext:
     def metadata(self, provider: type, node: cst.CSTNode) -> Any:
         return self._metadata[provider][node]
 
-    def report(self, rule: PythonRule, node: cst.CSTNode, message: str, **details: Any) -> None:
+    def report(self, rule: PythonRule, node: cst.CSTNode, message: str, *, scope: str | None = None, **details: Any) -> None:
         statement = self.facts.current_statement()
-        self.reports.append(_Report(rule, node, statement, self.facts.scope_name(), message, **details))
+        self.reports.append(_Report(rule, node, statement, scope or self.facts.scope_name(), message, **details))
 
     def report_in_loop(
         self, rule: PythonRule, node: cst.CSTNode, message: LoopMessage, skip: LoopFilter | None = None, **details: Any

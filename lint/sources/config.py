@@ -1,0 +1,108 @@
+"""Integration config (YAML, JSON, .properties): a position-aware load, dialect detection, then the config rules.
+
+A file is parsed only when its bytes could configure a Salesforce integration
+(`config_dialects.worth_parsing`), and each document is checked only when it
+matches a dialect or the file mentions Salesforce; the rest is not scanned and
+never reported, not even when it is malformed. Each scanned document is handed
+to the rules of its dialect (`ConfigRule.dialects`) through the shared model-rule
+runner. The loaders are imported per format, so PyYAML is imported only when a
+YAML file is linted.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+from typing import Any, Mapping, Sequence
+
+from lint.rules.base import ConfigRule
+from lint.sources.config_dialects import detect, mentions_salesforce, worth_parsing
+from lint.sources.config_load import Loaded, LoadError, TooDeep
+from lint.sources.config_model import ConfigDocument
+from lint.sources.model import run_checks
+from lint.sources.result import SourceResult, line_and_column, parse_error
+
+RULE_BASE = ConfigRule
+FORMATS = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".properties": "properties"}
+NOT_SCANNED = SourceResult([], [], scanned=False)
+# Template syntax (Helm, Jinja): a YAML file with it may not be YAML until it is rendered.
+_TEMPLATE_MARKERS = ("{{", "{%")
+
+
+def lint_file(path: str, data: bytes, rules: Sequence[type[ConfigRule]], options: Mapping[str, Any]) -> SourceResult:
+    file_name = path.rsplit("/", 1)[-1]
+    if not worth_parsing(file_name, data):
+        return NOT_SCANNED
+    text, error = _decode(path, data)
+    if error is not None:
+        return SourceResult([error], [])
+    file_format = FORMATS[file_name[file_name.rfind(".") :].lower()]
+    try:
+        loaded = _load(file_format, text)
+    except LoadError as failure:
+        if file_format == "yaml" and _is_template(text):
+            return SourceResult([], [], notices=[f"skipped {path}: it is a template (Helm, Jinja), not YAML, until it is rendered"], scanned=False)
+        return SourceResult([parse_error(path, failure.line, failure.column, failure.message)], [])
+    except TooDeep:
+        return SourceResult([], [], notices=[f"skipped {path}: it is nested too deeply to be integration config"], scanned=False)
+    mentions = mentions_salesforce(data)
+    documents = [
+        ConfigDocument(path, file_format, root, dialect, index)
+        for index, root in enumerate(loaded.roots)
+        if (dialect := detect(root, mentions)) is not None
+    ]
+    if not documents:
+        return NOT_SCANNED
+    findings = [
+        finding
+        for document in documents
+        for finding in run_checks(path, [rule for rule in rules if _reads(rule, document)], options, document)
+    ]
+    return SourceResult(findings, loaded.directives, notices=_duplicate_notices(path, loaded))
+
+
+def _load(file_format: str, text: str) -> Loaded:
+    """Parse with the format's loader, imported only now (YAML brings in PyYAML).
+
+    A load allocates many small objects and no reference cycles, so the cyclic garbage
+    collector is paused meanwhile: its passes would otherwise take most of the time.
+    """
+    load = importlib.import_module(f"lint.sources.config_{file_format}").load
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return load(text)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _reads(rule: type[ConfigRule], document: ConfigDocument) -> bool:
+    return not rule.dialects or document.dialect in rule.dialects
+
+
+def _decode(path: str, data: bytes):
+    """The text (UTF-8, or UTF-16 with a byte-order mark), or an IL001 finding at the first bad byte."""
+    nul = data.find(b"\0") if not data.startswith((b"\xff\xfe", b"\xfe\xff")) else -1
+    if nul != -1:
+        return "", parse_error(path, *line_and_column(data, nul), "the file contains a NUL byte, so it is binary or corrupt, not a config file")
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        return data.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        if path.endswith(".properties"):
+            return data.decode("latin-1"), None  # what java.util.Properties reads by default
+        line, column = line_and_column(data, exc.start)
+        return "", parse_error(path, line, column, f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8")
+
+
+def _is_template(text: str) -> bool:
+    return any(marker in text for marker in _TEMPLATE_MARKERS)
+
+
+def _duplicate_notices(path: str, loaded: Loaded) -> list[str]:
+    return [
+        f"{path}:{later.span.start_line}:{later.span.start_column}: key `{later.text}` is given twice "
+        f"(first on line {earlier.span.start_line}); the later value is the one used"
+        for earlier, later in loaded.duplicates
+    ]
