@@ -22,6 +22,7 @@ BUILTIN_MODULES = (
     "lint.rules.bulk",
     "lint.rules.security",
     "lint.rules.handlers",
+    "lint.rules.replay",
     "lint.rules.callouts",
     "lint.rules.events",
 )
