@@ -60,6 +60,8 @@ def test_every_finding_of_the_fixture_project(project):
         ("IL302", "classes/InvoiceSyncJob.cls", 2, 27, "high"),
         ("IL302", "classes/LegacyOrderExport.cls", 4, 24, "high"),
         ("IL207", "classes/OpportunityPaymentHandler.cls", 7, 17, "medium"),
+        ("IL409", "classes/ShipmentEventPublisher.cls", 8, 9, "high"),
+        ("IL409", "classes/ShipmentEventPublisher.cls", 12, 38, "high"),
         ("IL207", "classes/ShipmentService.cls", 10, 59, "high"),
         ("IL601", "objects/Invoice_Paid__e/Invoice_Paid__e.object-meta.xml", 2, 1, "high"),
         ("IL301", "triggers/CaseTrigger.trigger", 2, 5, "high"),

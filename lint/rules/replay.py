@@ -1,28 +1,46 @@
 """IL4xx, replay and results: where event subscribers resume, and whether write results are read.
 
 The replay rules read subscriptions and replay stores through `python_replay` (each call
-judged once per file) and event consumers through `python_handlers`. The result rules mark
-the calls whose results matter and read, once the file is traversed, what their functions
-did with them (`python_results`): which keys were read, and whether the result was handed on.
+judged once per file) and event consumers through `python_handlers`; IL405's config part
+reads Camel endpoints (`config_camel`) and Kafka Connect connectors (`config_dialects`).
+The result rules mark the calls whose results matter and read, once the file is traversed,
+what their functions did with them (`python_results`): which keys were read, and whether
+the result was handed on. In Apex, the model records that for `EventBus.publish` (a step's
+`Fate`, read in the same walk as the rest of the file).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, PythonRule
+from lint.rules.base import ApexRule, ConfigRule, Example, PythonRule
+from lint.rules.callouts import non_test_routines
+from lint.sources.apex_index import ApexIndex
+from lint.sources.apex_model import EVENTBUS_PUBLISH, ApexFile
+from lint.sources.config_camel import Endpoint, endpoints
+from lint.sources.config_dialects import CAMEL, KAFKA_CONNECT, connector
+from lint.sources.config_model import ConfigDocument, Node, Scalar, is_reference
 from lint.sources.python_calls import keyword
 from lint.sources.python_handlers import PUBSUB, STREAMING, WEBHOOK, enclosing_consumer
-from lint.sources.python_replay import MEMORY, STORED, TIP, Subscription, replay_facts
-from lint.sources.python_results import Fate, Followed, mentions, result_flow
+from lint.sources.python_replay import MEMORY, STORED, TIP, ReplayFacts, Subscription, replay_facts
+from lint.sources.python_results import Fate, Followed, ResultFlow, mentions, result_flow
 from lint.sources.python_retry import short
 from lint.sources.python_salesforce import HTTP_CLIENTS, HTTP_MODULES, likely_salesforce_call, salesforce_call
 
 RETENTION = "Salesforce keeps them 72 hours for replay"
+# Camel's Salesforce subscriptions: the Streaming API (CometD) and the Pub/Sub API.
+PUBSUB_SUBSCRIBE = "pubSubSubscribe"
+CAMEL_SUBSCRIBE = frozenset({"subscribe", PUBSUB_SUBSCRIBE})
+STREAMING_REPLAY_OPTIONS = ("replayId", "initialReplayIdMap", "defaultReplayId")  # in the order Camel consults them
+FROM_TIP = "-1"
+REPLAY_HEADERS = ("CamelSalesforceReplayId", "CamelSalesforcePubSubReplayId")
+COMPONENT_SETTINGS = "camel.component.salesforce."  # component-wide options: `camel.component.salesforce.defaultReplayId=-2`
+TEMPORARY_DIRECTORIES = ("/tmp/", "/var/tmp/", "/dev/shm/")
 HTTP_WRITES = frozenset({"post", "put", "patch", "delete"})
 SQL_WRITES = frozenset({"execute", "executemany"})
 
@@ -33,14 +51,18 @@ SQL_WRITES = frozenset({"execute", "executemany"})
 class FollowsResults(PythonRule, abstract=True):
     """A rule that judges what functions do with some calls' results.
 
-    The first such rule of a file feeds the shared `ResultFlow` from its hooks; the others
-    only read it, so the flow is recorded once however many of these rules run.
+    The first such rule of a file to reach a hook feeds the shared `ResultFlow`; the others
+    only read it, so the flow is recorded once however many of these rules run. Both are
+    looked up on first use, so a rule with a part for another source never asks for Python facts.
     """
 
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self.flow = result_flow(self.facts)
-        self.feeds = self.flow.claim(self)
+    @cached_property
+    def flow(self) -> ResultFlow:
+        return result_flow(self.facts)
+
+    @cached_property
+    def feeds(self) -> bool:
+        return self.flow.claim(self)
 
     def leave_Attribute(self, original_node: cst.Attribute) -> None:
         if self.feeds:
@@ -135,7 +157,7 @@ class FollowsResults(PythonRule, abstract=True):
 # -- IL405 ---------------------------------------------------------------------------------
 
 
-class ReplayNotPersisted(PythonRule):
+class ReplayNotPersisted(PythonRule, ConfigRule):
     """
     ## What it does
     Finds durable event subscribers that start at the newest event on every
@@ -152,6 +174,19 @@ class ReplayNotPersisted(PythonRule):
     re-read what is retained; duplicates are IL104's concern), `CUSTOM` with a
     replay ID, and aiosfstream with a real storage (`shelve`, a
     `ReplayMarkerStorage` subclass).
+
+    In config it flags a Camel Salesforce subscription (`subscribe`,
+    `pubSubSubscribe`, or any route that starts `from` the component) that
+    starts at the newest event: `replayId` or `defaultReplayId` `-1`,
+    `replayPreset: LATEST` without `pubSubReplayId`, or no replay option at all
+    (the defaults; medium confidence, as a component-wide setting may live in
+    another file), unless the document sets the component's replay options
+    (`camel.component.salesforce.*`) or does something with the replay-ID
+    header (`CamelSalesforceReplayId`, `CamelSalesforcePubSubReplayId`) other
+    than log it. A Kafka Connect Salesforce source resumes from the replay ID
+    Connect keeps in its offsets, so `salesforce.initial.start=latest` alone is
+    fine; it is flagged (medium confidence) only when the same file keeps
+    those offsets in a temporary directory (`offset.storage.file.filename=/tmp/...`).
 
     ## Why it matters
     A subscriber that restarts at the tip silently skips every event published
@@ -195,6 +230,7 @@ class ReplayNotPersisted(PythonRule):
     name = "replay-not-persisted"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    dialects = (CAMEL, KAFKA_CONNECT)
     valid = [
         # The received position reaches Redis, and the subscription resumes from it.
         Example(
@@ -257,6 +293,29 @@ class ReplayNotPersisted(PythonRule):
         ),
         # Not Salesforce's Pub/Sub API: another library's FetchRequest.
         "from kafka.protocol.fetch import FetchRequest\nrequest = FetchRequest[4](replica_id=-1, max_wait_time=100)\n",
+        # Camel: Pub/Sub resuming from a stored replay ID; streaming from the stored IDs per channel.
+        Example(
+            "- route:\n    from:\n      uri: salesforce:pubSubSubscribe:/event/Order_Placed__e\n      parameters:\n"
+            "        replayPreset: CUSTOM\n        pubSubReplayId: \"{{order-events.replay-id}}\"\n      steps:\n        - to: kafka:orders.placed\n",
+            path="routes/order-events.camel.yaml",
+        ),
+        Example(
+            "- route:\n    from:\n      uri: salesforce:subscribe:/data/AccountChangeEvent\n      parameters:\n"
+            "        initialReplayIdMap:\n          /data/AccountChangeEvent: 17842\n      steps:\n        - to: kafka:accounts\n",
+            path="routes/account-changes.camel.yaml",
+        ),
+        # No replay option, but the route records each replay ID (resumed through component-wide settings).
+        Example(
+            "- route:\n    from:\n      uri: salesforce:subscribe:/event/Invoice_Paid__e\n      steps:\n        - to: direct:book-invoice\n"
+            "        - to: \"sql:update subscriber set replay_id = :#${header.CamelSalesforceReplayId} where channel = 'invoices'\"\n",
+            path="routes/invoice-events.camel.yaml",
+        ),
+        # Kafka Connect keeps the replay ID in its offsets: `latest` only applies to the very first start.
+        Example(
+            "name=salesforce-order-events\nconnector.class=io.confluent.salesforce.SalesforcePlatformEventSourceConnector\n"
+            "salesforce.platform.event.name=Order_Placed__e\nkafka.topic=sfdc.order-placed\nsalesforce.initial.start=latest\n",
+            path="connect/order-events.properties",
+        ),
     ]
     invalid = [
         Example(
@@ -307,11 +366,29 @@ class ReplayNotPersisted(PythonRule):
             "    streaming.subscribe('/event/Invoice_Paid__e', replay_id=-1, callback=on_invoice)\n",
             line=2,
         ),
+        Example(
+            "- route:\n    from:\n      uri: salesforce:pubSubSubscribe:/event/Order_Placed__e\n      parameters:\n"
+            "        replayPreset: LATEST\n      steps:\n        - to: kafka:orders.placed\n",
+            path="routes/order-events.camel.yaml",
+            line=5,
+        ),
+        Example(
+            "- from:\n    uri: salesforce:subscribe:/event/Invoice_Paid__e?rawPayload=true\n    steps:\n      - to: direct:book-invoice\n",
+            path="routes/invoice-events.camel.yaml",
+            line=2,
+        ),
+        Example(
+            "name=salesforce-order-events\nconnector.class=io.confluent.salesforce.SalesforcePlatformEventSourceConnector\n"
+            "salesforce.platform.event.name=Order_Placed__e\nkafka.topic=sfdc.order-placed\nsalesforce.initial.start=latest\n"
+            "bootstrap.servers=kafka:9092\noffset.storage.file.filename=/tmp/connect.offsets\n",
+            path="connect/order-events.properties",
+            line=7,
+        ),
     ]
 
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self.replay = replay_facts(self.facts)
+    @cached_property
+    def replay(self) -> ReplayFacts:
+        return replay_facts(self.facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         found = self.replay.note(node)
@@ -338,6 +415,111 @@ class ReplayNotPersisted(PythonRule):
             f"{found.label} {_start_phrase(found)}, and no received replay ID is stored anywhere in this module{kept}, "
             f"so every restart skips the events published while the subscriber was down ({RETENTION}); {fix}."
         )
+
+    # -- config ------------------------------------------------------------------------------
+
+    def check(self, document: ConfigDocument) -> None:
+        if document.dialect == CAMEL and not _replay_handled_elsewhere(document):
+            for endpoint in endpoints(document.root):
+                if endpoint.operation in CAMEL_SUBSCRIBE or endpoint.consumer:
+                    self._check_camel_subscription(endpoint)
+        elif document.dialect == KAFKA_CONNECT:
+            self._check_connector(document)
+
+    def _check_camel_subscription(self, endpoint: Endpoint) -> None:
+        start = _camel_start(endpoint)
+        if start is None:
+            return
+        pubsub = endpoint.operation == PUBSUB_SUBSCRIBE
+        fix = (
+            "store the `CamelSalesforcePubSubReplayId` header of each processed message durably and resubscribe with "
+            "`replayPreset: CUSTOM` and `pubSubReplayId` set to the stored ID (`replayPreset: EARLIEST` re-reads the retained events instead)"
+            if pubsub
+            else "store the `CamelSalesforceReplayId` header of each processed message durably and resubscribe from it with `replayId` "
+            "(or `initialReplayIdMap`); `defaultReplayId: -2` re-reads the retained events instead"
+        )
+        self.report(
+            start.at,
+            f"Camel endpoint `{endpoint.label}` {start.phrase}, "
+            f"so every restart of the route skips the events published while it was down ({RETENTION}); {fix}.",
+            hint=fix,
+            confidence=None if start.explicit else Confidence.MEDIUM,
+        )
+
+    def _check_connector(self, document: ConfigDocument) -> None:
+        source = connector(document.root)
+        kind = source.connector_class.text.lower()
+        if "source" not in kind or "bulk" in kind:  # a sink publishes; the Bulk API source polls, it does not replay
+            return
+        start = source.setting("salesforce.initial.start")
+        if start is not None and (is_reference(start) or not start.is_("latest")):
+            return
+        offsets = source.setting("offset.storage.file.filename")
+        if offsets is None or is_reference(offsets) or not offsets.text.strip().startswith(TEMPORARY_DIRECTORIES):
+            return
+        name = source.name or source.connector_class.text.rsplit(".", 1)[-1]
+        how = "`salesforce.initial.start` is `latest`" if start is not None else "`salesforce.initial.start` is not set and defaults to `latest`"
+        fix = (
+            "keep the offsets on durable storage (`offset.storage.file.filename` on a persistent volume, or a distributed worker's "
+            "`offset.storage.topic`) and set `salesforce.initial.start=all`, so a connector that finds no offset re-reads the retained events"
+        )
+        self.report(
+            offsets,
+            f"Kafka Connect source `{name}` keeps its offsets, the replay ID it resumes from, in a temporary directory "
+            f"(`{offsets.text.strip()}`) and starts at the newest event when it finds none ({how}), so once the host or container "
+            f"is replaced it skips every event published while it was down ({RETENTION}); {fix}.",
+            hint=fix,
+            confidence=Confidence.MEDIUM,
+        )
+
+
+@dataclass(frozen=True)
+class _Start:
+    """Where a configured subscription starts from the newest event, and how that was decided."""
+
+    at: Node  # the setting that says so, or the endpoint when no setting does
+    phrase: str  # for the message: "starts at the newest event (`replayId` is `-1`)"
+    explicit: bool  # set in the file (False: the default applies, and may be set elsewhere)
+
+
+def _camel_start(endpoint: Endpoint) -> _Start | None:
+    """How a Salesforce consumer endpoint starts, if at the newest event; None when it resumes, re-reads, or is set at run time."""
+    if endpoint.operation == PUBSUB_SUBSCRIBE:
+        preset = endpoint.option("replayPreset")
+        if endpoint.given("pubSubReplayId") or (endpoint.given("replayPreset") and (preset is None or not preset.is_("LATEST"))):
+            return None
+        if preset is not None:
+            return _Start(preset, "starts at the newest event (`replayPreset` is `LATEST`, with no `pubSubReplayId`)", True)
+        return _Start(
+            endpoint.uri, "sets no `replayPreset` or `pubSubReplayId`, which leaves it starting at the newest event (`LATEST`, the default)", False
+        )
+    for name in STREAMING_REPLAY_OPTIONS:
+        if endpoint.given(name):
+            value = endpoint.option(name)
+            if name == "initialReplayIdMap" or value is None or value.text.strip() != FROM_TIP:
+                return None
+            return _Start(value, f"starts at the newest event (`{name}` is `-1`)", True)
+    return _Start(
+        endpoint.uri,
+        "sets no `replayId`, `initialReplayIdMap` or `defaultReplayId`, which leaves it starting at the newest event (`-1`, the default)",
+        False,
+    )
+
+
+def _replay_handled_elsewhere(document: ConfigDocument) -> bool:
+    """The document resumes its subscriptions outside their endpoints: it sets replay options for the whole component
+    (`camel.component.salesforce.defaultReplayId`, a Camel K property), or does something with a received replay-ID
+    header other than log it (stores it, hands it to another step)."""
+    for match in document.select("**"):
+        node = match.value
+        if not isinstance(node, Scalar):
+            continue
+        setting = f"{node.scope} {node.text}".lower()
+        if COMPONENT_SETTINGS in setting and "replay" in setting:
+            return True
+        if "log" not in node.path and any(header in node.text for header in REPLAY_HEADERS):
+            return True
+    return False
 
 
 def _start_phrase(found: Subscription) -> str:
@@ -891,15 +1073,23 @@ class BulkFailuresIgnored(FollowsResults):
 # -- IL409 ---------------------------------------------------------------------------------
 
 PUBLISH_ERROR_KEYS = frozenset({"error"})
+SAVE_RESULT_CHECKS = frozenset({"issuccess", "geterrors"})  # lower-case, as `Fate.methods` holds them
+APEX_PUBLISH_FIX = "check each result's `isSuccess()` and log or retry the events that failed, with the reasons from `getErrors()`"
 
 
-class PublishResultIgnored(FollowsResults):
+class PublishResultIgnored(FollowsResults, ApexRule):
     """
     ## What it does
     Finds Pub/Sub API publishes (`stub.Publish(...)`, `stub.PublishStream(...)`)
     whose response is discarded or never read for `results[i].error` (in the
     function or a same-module helper it is handed to). Testing a result's
     `replay_id` (set only for events that were published) counts as a check.
+
+    In Apex it flags `EventBus.publish(...)` whose `Database.SaveResult` (or
+    list of them) is discarded or never read with `isSuccess()` or
+    `getErrors()`, followed through the locals and loop variables that hold
+    it; a result returned, kept in a field or handed to another method is
+    judged there. `@isTest` classes are not checked.
 
     ## Why it matters
     The Publish call succeeds as a whole when single events are rejected: each
@@ -954,6 +1144,42 @@ class PublishResultIgnored(FollowsResults):
         ),
         # Google Cloud's Pub/Sub has a Publish RPC of its own.
         "from google.pubsub_v1 import PublishRequest\nstub.Publish(PublishRequest(topic=TOPIC, messages=messages))\n",
+        # Apex: each SaveResult checked, the failures logged with their errors.
+        Example(
+            "public with sharing class OrderPublisher {\n"
+            "    public static void publishPlaced(List<Order_Placed__e> events) {\n"
+            "        List<Database.SaveResult> results = EventBus.publish(events);\n"
+            "        for (Database.SaveResult result : results) {\n"
+            "            if (!result.isSuccess()) {\n"
+            "                IntegrationLog.error('Order_Placed__e', result.getErrors());\n"
+            "            }\n"
+            "        }\n"
+            "    }\n"
+            "}\n",
+            path="classes/OrderPublisher.cls",
+        ),
+        # Returned to the caller, who judges it.
+        Example(
+            "public class InvoiceEvents {\n"
+            "    public static Database.SaveResult paid(Id invoiceId) {\n"
+            "        return EventBus.publish(new Invoice_Paid__e(Invoice_Id__c = invoiceId));\n"
+            "    }\n"
+            "}\n",
+            path="classes/InvoiceEvents.cls",
+        ),
+        # A test publishes to exercise its subscriber; Test.stopTest() delivers the event.
+        Example(
+            "@isTest\n"
+            "private class OrderPublisherTest {\n"
+            "    @isTest\n"
+            "    static void deliversOrderPlaced() {\n"
+            "        Test.startTest();\n"
+            "        EventBus.publish(new Order_Placed__e(Order_Number__c = '00000100'));\n"
+            "        Test.stopTest();\n"
+            "    }\n"
+            "}\n",
+            path="classes/OrderPublisherTest.cls",
+        ),
     ]
     invalid = [
         Example(
@@ -969,11 +1195,35 @@ class PublishResultIgnored(FollowsResults):
             "    log.info('published %d events', len(response.results))\n",
             line=7,
         ),
+        Example(
+            "public with sharing class OrderPublisher {\n"
+            "    public static void publishPlaced(List<Order> orders) {\n"
+            "        List<Order_Placed__e> events = new List<Order_Placed__e>();\n"
+            "        for (Order o : orders) {\n"
+            "            events.add(new Order_Placed__e(Order_Number__c = o.OrderNumber));\n"
+            "        }\n"
+            "        EventBus.publish(events);\n"
+            "    }\n"
+            "}\n",
+            path="classes/OrderPublisher.cls",
+            line=7,
+        ),
+        # Kept, but only written to the debug log.
+        Example(
+            "public class InvoiceEvents {\n"
+            "    public static void paid(Id invoiceId) {\n"
+            "        Database.SaveResult result = EventBus.publish(new Invoice_Paid__e(Invoice_Id__c = invoiceId));\n"
+            "        System.debug('Published invoice event: ' + result);\n"
+            "    }\n"
+            "}\n",
+            path="classes/InvoiceEvents.cls",
+            line=3,
+        ),
     ]
 
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self.replay = replay_facts(self.facts)
+    @cached_property
+    def replay(self) -> ReplayFacts:
+        return replay_facts(self.facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.replay.publishes(node):
@@ -993,3 +1243,25 @@ class PublishResultIgnored(FollowsResults):
             )
 
         self.report_later(node, message, hint=fix)
+
+    # -- Apex --------------------------------------------------------------------------------
+
+    def check(self, unit: ApexFile, index: ApexIndex) -> None:
+        for _, routine in non_test_routines(unit, index):
+            for step in routine.steps:
+                fate = step.fate
+                if fate is None or step.call.named_key != EVENTBUS_PUBLISH or fate.handed_off or fate.methods & SAVE_RESULT_CHECKS:
+                    continue
+                label = f"`{step.label}`"
+                if fate.discarded:
+                    what = f"{label} discards its `Database.SaveResult`"
+                else:
+                    kept = f" (kept in `{fate.holders[0]}`)" if fate.holders else ""
+                    what = f"The `Database.SaveResult` of {label}{kept} is never checked with `isSuccess()` or `getErrors()`"
+                self.report(
+                    step.site,
+                    f"{what}, so an event the event bus rejects is lost without notice: `EventBus.publish` does not throw when "
+                    f"a publish fails, it returns a result whose `isSuccess()` is false; {APEX_PUBLISH_FIX}.",
+                    scope=routine.scope,
+                    hint=APEX_PUBLISH_FIX,
+                )

@@ -1,7 +1,9 @@
 """Read an Apex syntax tree (tree-sitter, `apex` grammar) into the plain model of apex_model.
 
 One walk per routine body, iterative so deeply nested expressions cannot
-exhaust the stack. Positions are turned from tree-sitter's byte columns into
+exhaust the stack; a routine that keeps a followed call's result in a
+variable (`EventBus.publish`, see `Fate`) gets one more, to find where the
+variable is read. Positions are turned from tree-sitter's byte columns into
 1-based character columns. This module never imports tree-sitter: it reads
 the nodes it is given.
 """
@@ -14,6 +16,7 @@ from typing import Any, Iterator
 from lint.findings import Span
 from lint.sources.apex_model import (
     CONSTRUCTOR,
+    FOLLOWED_RESULTS,
     INITIALIZER,
     Annotation,
     ApexFile,
@@ -22,6 +25,7 @@ from lint.sources.apex_model import (
     Comment,
     Element,
     Expr,
+    Fate,
     Member,
     Name,
     ParseProblem,
@@ -46,7 +50,31 @@ COMMENTS = frozenset({"line_comment", "block_comment"})
 # Receivers nested deeper than this (`sb.append(a).append(b)...` thousands long) are left unknown,
 # so neither reading nor resolving them can exhaust the stack.
 MAX_RECEIVER_DEPTH = 64
+# Type arguments nested deeper than this (`List<List<...>>` thousands deep) are left out, for the same reason.
+MAX_TYPE_ARGUMENT_DEPTH = 16
 DIRECTIVE_MARK = b"intlint:"
+# Expressions a followed result passes through unchanged, and methods that return one of its elements.
+TRANSPARENT = frozenset({"parenthesized_expression", "cast_expression"})
+ELEMENT_METHODS = frozenset({"get"})
+# What an expression is to its parent: (role, parent type, the field it must be in; None: any).
+ROLES = (
+    ("statement", "expression_statement", None),
+    ("declared", "variable_declarator", "value"),
+    ("assigned", "assignment_expression", "right"),
+    ("iterated", "enhanced_for_statement", "value"),
+    ("receiver", "method_invocation", "object"),
+    ("indexed", "array_access", "array"),
+    ("argument", "argument_list", None),
+)
+# Where a followed result is only looked at, not acted on or handed on: `results == null`, `'sent ' + results`.
+NEUTRAL = frozenset({"binary_expression", "unary_expression", "instanceof_expression", "field_access"})
+# Where a name is declared, called or overwritten rather than read: (parent type, field).
+NOT_READS = frozenset(
+    {
+        ("variable_declarator", "name"), ("formal_parameter", "name"), ("enhanced_for_statement", "name"),
+        ("catch_formal_parameter", "name"), ("method_invocation", "name"), ("field_access", "field"), ("assignment_expression", "left"),
+    }
+)  # fmt: skip
 
 
 def digest(data: bytes) -> str:
@@ -98,7 +126,11 @@ class _Source:
     # -- declarations -------------------------------------------------------------------
 
     def types(self, node: Node, outer: str | None) -> Iterator[ApexType]:
-        """The type declared by `node` and, after it, its inner types."""
+        """The type declared by `node` and, after it, its inner types.
+
+        Apex allows inner types one level deep, so an inner type's own inner types (which
+        Salesforce rejects) are not read: thousands of nested classes cannot exhaust the stack.
+        """
         name_node = node.child_by_field_name("name")
         simple = self.text(name_node)
         name = f"{outer}.{simple}" if outer else simple
@@ -139,7 +171,7 @@ class _Source:
             routines=tuple(routines),
             outer=outer,
         )
-        for member in inner:
+        for member in inner if outer is None else ():
             yield from self.types(member, name)
 
     def _superclass(self, node: Node) -> TypeRef | None:
@@ -215,15 +247,16 @@ class _Source:
                     params.append((self.text(param.child_by_field_name("name")), ref))
         return tuple(params)
 
-    def type_ref(self, node: Node | None) -> TypeRef | None:
+    def type_ref(self, node: Node | None, depth: int = 0) -> TypeRef | None:
         if node is None or node.type == "void_type":
             return None
         if node.type == "generic_type":
             base, *rest = node.named_children
-            arguments = rest[0].named_children if rest else []
-            return TypeRef(self._type_name(base), tuple(ref for ref in map(self.type_ref, arguments) if ref is not None))
+            arguments = rest[0].named_children if rest and depth < MAX_TYPE_ARGUMENT_DEPTH else []
+            refs = (self.type_ref(argument, depth + 1) for argument in arguments)
+            return TypeRef(self._type_name(base), tuple(ref for ref in refs if ref is not None))
         if node.type == "array_type":  # `Foo[]` is a `List<Foo>` in Apex
-            element = self.type_ref(node.child_by_field_name("element"))
+            element = self.type_ref(node.child_by_field_name("element"), depth + 1) if depth < MAX_TYPE_ARGUMENT_DEPTH else None
             return TypeRef("List", (element,) if element else ())
         return TypeRef(self._type_name(node))
 
@@ -242,7 +275,7 @@ class _Source:
             kind = node.type
             if kind in ("local_variable_declaration", "enhanced_for_statement", "formal_parameter", "catch_formal_parameter"):
                 self._declare(node, locals_)
-            step = self._step(node, locals_, loops, branches)
+            step = self._step(node, locals_, loops, branches, roots)
             if step is not None:
                 found.append((node.end_byte, -node.start_byte, step))
             if node.named_child_count:
@@ -291,14 +324,84 @@ class _Source:
         end_column = len(lines[-1]) + (column if len(lines) == 1 else 1)
         return Site(Span(line, column, line + len(lines) - 1, end_column), text)
 
-    def _step(self, node: Node, locals_: dict[str, TypeRef], loops: tuple, branches: tuple) -> Step | None:
+    def _step(self, node: Node, locals_: dict[str, TypeRef], loops: tuple, branches: tuple, roots: list[Node]) -> Step | None:
         if node.type == "dml_expression":
             dml_type = next((child for child in node.named_children if child.type == "dml_type"), None)
             operation = self.text(dml_type).lower() if dml_type is not None else "dml"
             return Step(self.site(node), dml=operation, loops=loops, branches=branches)
         if node.type in ("method_invocation", "object_creation_expression"):
-            return Step(self.site(node), call=self.call(node, locals_), loops=loops, branches=branches)
+            call = self.call(node, locals_)
+            fate = self.fate(node, locals_, roots) if call.named_key in FOLLOWED_RESULTS else None
+            return Step(self.site(node), call=call, loops=loops, branches=branches, fate=fate)
         return None
+
+    # -- what a routine does with a followed call's result --------------------------------
+
+    def fate(self, call: Node, locals_: dict[str, TypeRef], roots: list[Node]) -> Fate:
+        """Follow the call's value through the routine: the locals and loop variables it lands in
+        (read after they are bound), the methods called on it or its elements, and where it leaves."""
+        discarded = handed_off = False
+        methods: set[str] = set()
+        holders: dict[str, str] = {}  # lower-case name -> as written, in binding order
+        names: dict[str, list[Node]] | None = None  # the routine's identifiers by lower-case name, read once
+        pending = [call]  # expressions whose value is the result or one of its elements
+        while pending:
+            value = pending.pop()
+            while value.parent is not None and value.parent.type in TRANSPARENT:
+                value = value.parent
+            parent = value.parent
+            role = _role(parent, value)
+            bound = self._binding(role, parent, locals_)
+            if bound is not None:
+                name = self.text(bound).lower()
+                if name not in holders:
+                    holders[name] = self.text(bound)
+                    names = names if names is not None else self._identifiers(roots)
+                    pending.extend(use for use in names.get(name, ()) if use.start_byte > bound.end_byte and _reads(use))
+            elif role == "receiver":
+                method = self.text(parent.child_by_field_name("name")).lower()
+                methods.add(method)
+                if method in ELEMENT_METHODS:
+                    pending.append(parent)
+            elif role == "indexed":
+                pending.append(parent)
+            elif role == "argument":
+                handed_off = handed_off or not self._is_debug(parent.parent)
+            elif role == "statement":
+                discarded = discarded or value == call
+            elif role != "neutral":
+                handed_off = True  # returned, kept in a field or a collection, or used in a way not followed
+        return Fate(discarded, frozenset(methods), handed_off, tuple(holders.values()))
+
+    def _binding(self, role: str, parent: Node, locals_: dict[str, TypeRef]) -> Node | None:
+        """The local variable a value is bound to: declared with it, assigned to it, or iterated by it."""
+        if role == "declared" and (parent.parent is None or parent.parent.type != "field_declaration"):
+            return parent.child_by_field_name("name")
+        if role == "assigned" and self._is_local(parent.child_by_field_name("left"), locals_):
+            return parent.child_by_field_name("left")
+        if role == "iterated":
+            return parent.child_by_field_name("name")
+        return None
+
+    def _is_local(self, node: Node | None, locals_: dict[str, TypeRef]) -> bool:
+        return node is not None and node.type == "identifier" and self.text(node).lower() in locals_
+
+    def _is_debug(self, call: Node | None) -> bool:
+        """`System.debug(...)`: output, not a check of what it is given."""
+        if call is None or call.type != "method_invocation":
+            return False
+        receiver, name = call.child_by_field_name("object"), call.child_by_field_name("name")
+        return receiver is not None and self.text(receiver).lower() == "system" and self.text(name).lower() == "debug"
+
+    def _identifiers(self, roots: list[Node]) -> dict[str, list[Node]]:
+        found: dict[str, list[Node]] = {}
+        stack = list(roots)
+        while stack:
+            node = stack.pop()
+            if node.type == "identifier":
+                found.setdefault(self.text(node).lower(), []).append(node)
+            stack.extend(node.named_children)
+        return found
 
     def call(self, node: Node, locals_: dict[str, TypeRef], depth: int = 0) -> Call:
         key = (node.start_byte, node.end_byte)
@@ -368,6 +471,23 @@ class _Source:
                     yield Comment(node.start_point[0] + 1, self.column(node.start_byte, node.start_point[1]), self.text(node), own_line)
             else:
                 stack.extend(reversed(node.children))
+
+
+def _role(parent: Node | None, value: Node) -> str:
+    """What the expression `value` is to its parent: `declared` (a variable's initial value), `assigned`,
+    `iterated` (by an enhanced for), `receiver` (of a method call), `indexed`, `argument`, `statement`
+    (of its own), `neutral` (compared, concatenated), or `other` (returned, put in a collection, ...)."""
+    kind = parent.type if parent is not None else ""
+    for role, parent_kind, field in ROLES:
+        if kind == parent_kind and (field is None or parent.child_by_field_name(field) == value):
+            return role
+    return "neutral" if kind in NEUTRAL else "other"
+
+
+def _reads(use: Node) -> bool:
+    """An identifier that reads its variable (not a declaration, a method or field name, or an assignment's target)."""
+    parent = use.parent
+    return parent is None or not any(parent.type == kind and parent.child_by_field_name(field) == use for kind, field in NOT_READS)
 
 
 # -- syntax errors ---------------------------------------------------------------------------

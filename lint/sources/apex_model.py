@@ -7,8 +7,9 @@ arms around it. Names are kept as written; the index (apex_index) resolves
 them across files, case-insensitively, as Apex does.
 
 Rules that need more of the code (string literals for hard-coded ids,
-whether an `EventBus.publish` result is read) add it here, extracted in the
-same single walk (apex_extract), rather than walking the tree themselves.
+whether an `EventBus.publish` result is read: a step's `Fate`) add it here,
+extracted in the same single walk (apex_extract), rather than walking the
+tree themselves.
 """
 
 from __future__ import annotations
@@ -102,6 +103,27 @@ class Call:
     def qualified(self) -> bool:
         return self.receiver is not None
 
+    @property
+    def named_key(self) -> tuple[str, str] | None:
+        """(receiver, method), lower-case, of a call on a bare name (`EventBus.publish`: a class, or a field); else None."""
+        return (self.receiver.name.lower(), self.name.lower()) if isinstance(self.receiver, Name) else None
+
+
+EVENTBUS_PUBLISH = ("eventbus", "publish")
+# Platform calls whose result matters, by `Call.named_key`: the extractor records each one's `Fate`.
+FOLLOWED_RESULTS = frozenset({EVENTBUS_PUBLISH})
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What a routine does with the value a followed call returns, through the locals and loop
+    variables that come to hold it or its elements (`for (Database.SaveResult sr : results)`)."""
+
+    discarded: bool = False  # the call is a statement of its own: nothing can read its result
+    methods: frozenset[str] = frozenset()  # methods called on it or its elements, lower-case: `issuccess`, `geterrors`
+    handed_off: bool = False  # returned, kept in a field, or given to a call other than `System.debug`: judged elsewhere
+    holders: tuple[str, ...] = ()  # the locals that hold it, as written
+
 
 @dataclass(frozen=True)
 class Step:
@@ -112,6 +134,7 @@ class Step:
     dml: str | None = None  # `insert`, `update`, ... for a DML statement
     loops: tuple[Site, ...] = ()  # the headers of the enclosing loops, outermost first
     branches: tuple[tuple[int, int], ...] = ()  # (conditional, arm) of each enclosing `if`/`switch` arm
+    fate: Fate | None = None  # for a call in FOLLOWED_RESULTS: what the routine does with its result
 
     @property
     def label(self) -> str:

@@ -7,7 +7,9 @@ to `to`, `toD`, `from`, `wireTap`, `enrich`, `pollEnrich`; its component is
 scheme, path and query options, and options given inline
 (`salesforce:createSObject?sObjectName=Account`) and as `parameters:` keys land
 in one table of `Scalar`s, so a rule asks `endpoint.option("sObjectName")`
-either way; an inline option's site is its value inside the URI.
+either way; an inline option's site is its value inside the URI. An option
+given as a structure (`initialReplayIdMap:` as a mapping) is only in `parameters`,
+so `endpoint.given(name)` asks whether it is set in any form.
 """
 
 from __future__ import annotations
@@ -28,9 +30,20 @@ class Endpoint:
     scheme: str  # as written: `salesforce`, `{{local-salesforce}}`
     path: str  # between the scheme and the query: `createSObject`, `subscribe:/event/Order__e`
     options: dict[str, Scalar]  # query options and `parameters:` entries (a `parameters:` key wins)
+    parameters: Mapping | None = None  # the sibling `parameters:`, with values of any shape
 
     def option(self, name: str) -> Scalar | None:
         return self.options.get(name)
+
+    def given(self, name: str) -> bool:
+        """Whether the option is set at all: inline, or as a `parameters:` key of any shape (a map, a list)."""
+        return name in self.options or (self.parameters is not None and self.parameters.get(name) is not None)
+
+    @property
+    def consumer(self) -> bool:
+        """The route starts `from` it, so Camel runs it as a consumer (for Salesforce: a subscription)."""
+        keys = [key for key in self.uri.path if isinstance(key, str)]
+        return keys[-1:] == ["from"] or keys[-2:] == ["from", "uri"]
 
     @property
     def operation(self) -> str:
@@ -72,7 +85,7 @@ def parse(uri: Scalar, parameters: Mapping | None = None) -> Endpoint:
     for entry in parameters.entries if parameters is not None else ():
         if isinstance(entry.value, Scalar):
             options[entry.key.text] = entry.value
-    return Endpoint(uri, scheme.strip(), path.removeprefix("//"), options)
+    return Endpoint(uri, scheme.strip(), path.removeprefix("//"), options, parameters)
 
 
 def _component(uri: str) -> str:
