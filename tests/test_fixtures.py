@@ -21,6 +21,7 @@ def test_order_push_job_misses_three_timeouts_and_creates_instead_of_upserting()
         ("IL401", 34, 12, "`erp.get` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
         ("IL101", 46, 20, "`self.http.post` POSTs to `sobjects/Order__c/`, which inserts a new Order__c on every call, so a retry or re-run duplicates it; upsert on an External ID instead: PATCH `sobjects/Order__c/External_Id__c/<value>`."),
         ("IL401", 46, 20, "`self.http.post` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
+        ("IL402", 46, 20, "`self.http.post` is the only Salesforce/HTTP write this module sends, and nothing here retries it: no tenacity/backoff decorator, no retry loop, no urllib3 `Retry` on the session, so a timeout or a 503 loses the write until someone re-runs the job; retry transient failures a few times with backoff, e.g. `@retry(stop=stop_after_attempt(5), wait=wait_exponential(max=30))` on `publish`."),
     ]
 
 

@@ -567,3 +567,37 @@ def test_sessions_mounted_in_one_method_and_kept_on_self_or_passed_in():
     assert found["kept_on_self"][:5] == ("adapter", "urllib3", "stop=True", "wait=False", "*")  # `retries` read in __init__
     assert found["default_session"] == NOT_RETRIED  # the caller's session, whatever the default
     assert found["module_session"][0] == "adapter"
+
+
+def test_waiting_for_a_state_is_polling_not_retrying():
+    found = retries(
+        """
+        import time
+        import requests
+
+        FINAL = frozenset({"JobComplete", "Failed"})
+
+        def wait(url):
+            while True:  # literal
+                job = requests.get(url)
+                if job.json()["state"] in ("JobComplete", "Failed"):
+                    return job
+                time.sleep(5)
+
+        def wait_named(url):
+            while True:  # named
+                job = requests.get(url)
+                if job.json()["state"] in FINAL:
+                    return job
+                time.sleep(5)
+
+        def send(body):
+            while True:  # status
+                response = requests.post(URL, json=body)
+                if response.status_code < 500:
+                    return response
+        """
+    )
+    assert found["literal"] == NOT_RETRIED
+    assert found["named"] == NOT_RETRIED
+    assert found["status"][0] == "loop"

@@ -8,48 +8,59 @@ A call is re-run without anyone asking when
 - it is the attempt of a hand-written retry loop (`for attempt in range(n)`, `while True`,
   `while tries < n`) that goes round again on failure and leaves on success;
 - it goes through a requests session with a urllib3 `Retry` mounted via
-  `HTTPAdapter(max_retries=Retry(...))` (module sessions, `self.x` sessions, locals,
-  same-module session factories and Session subclasses).
+  `HTTPAdapter(max_retries=Retry(...))` (followed to where the session was built by
+  python_sessions: module sessions, `self.x` sessions, locals, same-module session
+  factories and Session subclasses).
 
-Names, sessions and mounts are read from the shared facts: what a name or `self.x` is
-bound to (`value_of`), the methods called on it (`Binding.method_calls`,
-`ClassInfo.method_calls`), and, for a session factory or the method that mounted an
-adapter, the bindings of that function (`function_scope`). A loop is judged once, when
-first asked: that reads the statements of its own body, and walks the expressions only
-of the attempt of a loop found to be a retry loop; nothing else of the file.
+Each policy says whether it stops (`stop=`, `max_tries`/`max_time`, a bounded loop, a
+counter or a clock) and whether it waits between attempts (`wait=`, a non-zero
+`backoff_factor`, a sleep in the loop), and names the argument that explicitly turns
+either off (`stop=stop_never`, `backoff_factor=0`). `retry_construct` reads the same
+facts from any call that builds a policy (`retry(...)`, `Retrying(...)`, `Retry(...)`,
+`HTTPAdapter(max_retries=3)`), wherever it stands.
+
+A loop is judged once, when first asked: that reads the statements of its own body, and
+walks the expressions only of the attempt of a loop found to be a retry loop; nothing
+else of the file.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterator
+from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
 import libcst as cst
 
 from lint.sources.python_calls import SCOPES, has_double_star, is_none, keyword, positional, walk
-from lint.sources.python_facts import ClassInfo, PythonFacts, statements_in, suites_of
+from lint.sources.python_facts import PythonFacts, statements_in, suites_of
+# `resolved` and `short` are imported from here too by the rules and facts that read retries.
+from lint.sources.python_sessions import first_origin, is_http_adapter, is_mount, mounted_adapter, resolved, short
 
-DECORATOR = "decorator"  # tenacity / backoff / retrying on the enclosing function
-RETRYING_LOOP = "retrying-loop"  # for attempt in tenacity.Retrying(...)
+DECORATOR = "decorator"  # tenacity / backoff / retrying / Celery autoretry on the enclosing function
+RETRYING_LOOP = "retrying-loop"  # tenacity.Retrying(...): for attempt in it, or called with a function
 MANUAL_LOOP = "loop"  # a hand-written retry loop
 ADAPTER = "adapter"  # urllib3 Retry mounted on a requests session
 
-# Decorator factories: qualified name -> (library, keywords that stop it, keywords that wait).
-RETRY_DECORATORS = {
+# Policy factories: qualified name -> (library, keywords that stop it, keywords that wait; None: waits by design).
+RETRY_FACTORIES = {
     "tenacity.retry": ("tenacity", ("stop",), ("wait",)),
-    "backoff.on_exception": ("backoff", ("max_tries", "max_time"), None),  # None: waits by design
+    "tenacity.Retrying": ("tenacity", ("stop",), ("wait",)),
+    "tenacity.AsyncRetrying": ("tenacity", ("stop",), ("wait",)),
+    "backoff.on_exception": ("backoff", ("max_tries", "max_time"), None),
     "backoff.on_predicate": ("backoff", ("max_tries", "max_time"), None),
+    # The `retry` package: tries=-1 (forever) and delay=0 by default.
+    **{name: ("retry", ("tries",), ("delay",)) for name in ("retry.retry", "retry.api.retry", "retry.retry_call", "retry.api.retry_call")},
     "retrying.retry": (
         "retrying",
         ("stop", "stop_func", "stop_max_attempt_number", "stop_max_delay"),
         ("wait", "wait_func", "wait_fixed", "wait_random_min", "wait_random_max", "wait_exponential_multiplier", "wait_incrementing_start"),
     ),
 }
+BARE_DECORATORS = frozenset({"tenacity.retry", "retrying.retry"})  # `@retry` without a call: no stop, no wait
 RETRYING_CLASSES = frozenset({"tenacity.Retrying", "tenacity.AsyncRetrying"})
-HTTP_ADAPTER = "requests.adapters.HTTPAdapter"
-HTTP_ADAPTERS = frozenset({HTTP_ADAPTER, "requests.HTTPAdapter"})
+# Values that explicitly turn a limit or a wait off.
+UNSETTING = frozenset({"tenacity.stop_never", "tenacity.stop.stop_never", "tenacity.wait_none", "tenacity.wait.wait_none"})
 URLLIB3_RETRY = frozenset(
     {
         "urllib3.Retry",
@@ -60,12 +71,14 @@ URLLIB3_RETRY = frozenset(
         "requests.packages.urllib3.Retry",
     }
 )
+URLLIB3_COUNTS = ("connect", "read", "redirect", "status", "other")  # limits that still apply when `total=None`
 # urllib3's Retry.DEFAULT_ALLOWED_METHODS: the idempotent verbs only, never POST or PATCH.
 URLLIB3_DEFAULT_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PUT", "TRACE"})
 HTTP_METHOD_NAMES = URLLIB3_DEFAULT_METHODS | {"POST", "PATCH", "CONNECT"}
 HTTP_ADAPTER_RETRIES_POSITION = 2  # HTTPAdapter(pool_connections, pool_maxsize, max_retries, ...)
 RETRY_ISH_NAME = re.compile(r"attempt|retr(?:y|ies)|(?:^|_)tr(?:y|ies)(?:$|_)|delay|backoff", re.IGNORECASE)
 WAIT_ISH_CALL = re.compile(r"sleep|backoff|wait", re.IGNORECASE)
+TEXT_TESTS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
 CLOCKS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now", "datetime.datetime.utcnow", "loop.time"})
 
 
@@ -74,12 +87,16 @@ class RetryPolicy:
     """One construct that re-runs code: what it is, where, and whether it stops and waits."""
 
     kind: str  # DECORATOR, RETRYING_LOOP, MANUAL_LOOP or ADAPTER
-    node: cst.CSTNode  # the decorator, the loop, or the urllib3 `Retry(...)` call
+    node: cst.CSTNode  # the decorator, the loop, or the call that builds the policy
     label: str  # how a message names it, e.g. "`@retry(...)`", "the `while True` loop"
-    library: str | None = None  # tenacity, backoff, retrying, urllib3; None for a hand-written loop
+    library: str | None = None  # tenacity, backoff, retrying, retry, celery, urllib3; None for a hand-written loop
     stop: bool = True  # declares when to give up (stop=, max_tries/max_time, a bounded loop, a counter)
     wait: bool = True  # waits between attempts (wait=, a sleep in the loop, a non-zero backoff_factor)
     methods: frozenset[str] | None = None  # HTTP methods it retries; None: everything it wraps
+    # The argument that explicitly turns the limit or the wait off (`stop=stop_never`, `backoff_factor=0`);
+    # None when the policy leaves it out (or has it).
+    stop_unset: str | None = None
+    wait_unset: str | None = None
 
     def retries(self, method: str) -> bool:
         return self.methods is None or method.upper() in self.methods
@@ -101,7 +118,7 @@ def enclosing_retry(facts: PythonFacts) -> RetryPolicy | None:
 
 
 def decorator_retry(facts: PythonFacts, function: cst.FunctionDef) -> RetryPolicy | None:
-    """The tenacity/backoff/retrying decorator on `function`, if any."""
+    """The tenacity/backoff/retrying/Celery-autoretry decorator on `function`, if any."""
     index = _index(facts)
     for decorator in function.decorators:
         policy = index.decorator(decorator)
@@ -116,9 +133,16 @@ def loop_retry(facts: PythonFacts, loop: cst.CSTNode) -> RetryPolicy | None:
     return analysis.policy if analysis is not None else None
 
 
+def retry_attempt(facts: PythonFacts, statement: cst.CSTNode) -> RetryPolicy | None:
+    """The hand-written retry loop around the traversal point whose attempt is `statement` (its `try`), if any."""
+    loop = facts.enclosing_loop()
+    analysis = _index(facts).loop(loop.node) if loop is not None else None
+    return analysis.policy if analysis is not None and analysis.attempt is statement else None
+
+
 def session_retry(facts: PythonFacts, session: cst.BaseExpression) -> RetryPolicy | None:
     """The urllib3 Retry mounted on the requests session that `session` evaluates to at the traversal point."""
-    return _index(facts).session_policy(session, depth=0)
+    return first_origin(facts, session, _index(facts).mounted_policy)
 
 
 def urllib3_retry(facts: PythonFacts, call: cst.Call) -> RetryPolicy | None:
@@ -128,21 +152,15 @@ def urllib3_retry(facts: PythonFacts, call: cst.Call) -> RetryPolicy | None:
     return _index(facts).urllib3_policy(call)
 
 
-def short(facts: PythonFacts, expr: cst.BaseExpression, limit: int = 40) -> str:
-    """Source of an expression for a message, with long call arguments elided: `Retrying(...)`."""
-    text = facts.source(expr)
-    if isinstance(expr, cst.Call) and (len(text) > limit or "\n" in text):
-        return f"{facts.source(expr.func)}(...)"
-    return text
+def retry_construct(facts: PythonFacts, call: cst.Call) -> RetryPolicy | None:
+    """The policy a call builds, wherever it stands.
 
-
-def resolved(facts: PythonFacts, expr: cst.BaseExpression) -> cst.BaseExpression:
-    """What `expr` holds as far as the facts know here: the value bound to a name or `self.x`, else `expr` itself.
-
-    A parameter counts as unknown (its default is only what a caller may leave out), so is an import.
+    A tenacity `retry(...)`/`Retrying(...)`/`AsyncRetrying(...)`, a backoff or retrying
+    decorator factory, a Celery task declared with `autoretry_for=`, a urllib3 `Retry(...)`,
+    or `HTTPAdapter(max_retries=<int>)` (an `HTTPAdapter` given a `Retry` is judged by that
+    `Retry` call). None for any other call, and for a `Retry` that turns retries off.
     """
-    value = facts.value_of(expr, defaults=False)
-    return expr if value is None else value
+    return _index(facts).construct(call)
 
 
 # -- the per-file index -----------------------------------------------------------
@@ -152,6 +170,7 @@ def resolved(facts: PythonFacts, expr: cst.BaseExpression) -> cst.BaseExpression
 class _LoopAnalysis:
     policy: RetryPolicy
     retried: frozenset[cst.CSTNode]  # the statements each attempt re-runs
+    attempt: cst.CSTNode  # the statement judged the attempt (a `try`, or the call's assignment)
 
 
 class _RetryIndex:
@@ -161,8 +180,22 @@ class _RetryIndex:
         self.facts = facts
         self._loops: dict[cst.CSTNode, _LoopAnalysis | None] = {}
         self._decorators: dict[cst.Decorator, RetryPolicy | None] = {}
+        self._constructs: dict[cst.Call, RetryPolicy | None] = {}
 
-    # decorators
+    # decorators and factories
+
+    def construct(self, call: cst.Call) -> RetryPolicy | None:
+        if call not in self._constructs:
+            self._constructs[call] = self._construct(call)
+        return self._constructs[call]
+
+    def _construct(self, call: cst.Call) -> RetryPolicy | None:
+        if self.facts.qualified_name(call.func) in URLLIB3_RETRY:
+            return self.urllib3_policy(call)
+        if is_http_adapter(self.facts, call.func):
+            policy = self.adapter_policy(call)
+            return replace(policy, node=call) if policy is not None and isinstance(policy.node, cst.Integer) else None
+        return self.factory_policy(call)
 
     def decorator(self, decorator: cst.Decorator) -> RetryPolicy | None:
         if decorator not in self._decorators:
@@ -171,24 +204,55 @@ class _RetryIndex:
 
     def _decorator_policy(self, decorator: cst.Decorator) -> RetryPolicy | None:
         expr = resolved(self.facts, decorator.decorator)  # `sf_retry = retry(...)` then `@sf_retry`
-        call = expr if isinstance(expr, cst.Call) else None
+        if isinstance(expr, cst.Call):
+            policy = self.factory_policy(expr)
+        elif self.facts.qualified_name(expr) in BARE_DECORATORS:
+            policy = RetryPolicy(DECORATOR, decorator, "", RETRY_FACTORIES[self.facts.qualified_name(expr)][0], stop=False, wait=False)
+        else:
+            return None
         label = f"`@{short(self.facts, decorator.decorator, limit=0)}`"
-        if call is not None and keyword(call, "autoretry_for") is not None:
+        return replace(policy, kind=DECORATOR, node=decorator, label=label) if policy is not None else None
+
+    def factory_policy(self, call: cst.Call) -> RetryPolicy | None:
+        """A tenacity/backoff/retrying factory or Retrying object, or a Celery task with `autoretry_for=`."""
+        if keyword(call, "autoretry_for") is not None:
             # A Celery task re-run on these errors: max_retries defaults to 3, with a delay.
             limit = keyword(call, "max_retries")
-            return RetryPolicy(DECORATOR, decorator, label, "celery", stop=limit is None or not is_none(limit.value))
-        known = RETRY_DECORATORS.get(self.facts.qualified_name(call.func if call else expr) or "")
+            unbounded = limit is not None and is_none(limit.value)
+            label = f"`{short(self.facts, call)}`"
+            return RetryPolicy(DECORATOR, call, label, "celery", stop=not unbounded, stop_unset="`max_retries=None`" if unbounded else None)
+        qualified = self.facts.qualified_name(call.func) or ""
+        known = RETRY_FACTORIES.get(qualified)
         if known is None:
             return None
         library, stops, waits = known
-        if call is None:
-            stop, wait = False, waits is None
-        elif has_double_star(call):
-            stop = wait = True  # **options may carry both: do not guess
-        else:
-            stop = any(keyword(call, name) for name in stops)
-            wait = waits is None or any(keyword(call, name) for name in waits)
-        return RetryPolicy(DECORATOR, decorator, label, library, stop, wait)
+        label = f"`{short(self.facts, call)}`"
+        kind = RETRYING_LOOP if qualified in RETRYING_CLASSES else DECORATOR
+        if has_double_star(call):
+            return RetryPolicy(kind, call, label, library)  # **options may carry both: do not guess
+        stop, stop_unset = self._given(call, stops)
+        wait, wait_unset = (True, None) if waits is None else self._given(call, waits)
+        return RetryPolicy(kind, call, label, library, stop, wait, stop_unset=stop_unset, wait_unset=wait_unset)
+
+    def _given(self, call: cst.Call, names: tuple[str, ...]) -> tuple[bool, str | None]:
+        """Whether one of the keywords `names` is set, else the argument that explicitly unsets it (`max_tries=None`)."""
+        unset = None
+        for name in names:
+            arg = keyword(call, name)
+            if arg is None:
+                continue
+            if not self._unsets(arg.value):
+                return True, None
+            unset = unset or f"`{name}={self.facts.source(arg.value)}`"
+        return False, unset
+
+    def _unsets(self, value: cst.BaseExpression) -> bool:
+        """`None`, `0`, `-1`, `stop_never`, `wait_none()`: a value that sets no limit or no wait."""
+        value = resolved(self.facts, value)
+        if is_none(value) or _is_zero(value) or (isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus)):
+            return True
+        target = value.func if isinstance(value, cst.Call) else value
+        return self.facts.qualified_name(target) in UNSETTING
 
     # loops
 
@@ -209,23 +273,17 @@ class _RetryIndex:
         return self._manual_loop(node)
 
     def _retrying_loop(self, node: cst.For, retrying: cst.Call) -> _LoopAnalysis:
-        anything = has_double_star(retrying)
-        policy = RetryPolicy(
-            RETRYING_LOOP,
-            node,
-            f"the `for {self.facts.source(node.target)} in {short(self.facts, node.iter, limit=0)}` loop",
-            "tenacity",
-            stop=anything or keyword(retrying, "stop") is not None,
-            wait=anything or keyword(retrying, "wait") is not None,
-        )
-        return _LoopAnalysis(policy, frozenset(statements_in(node.body.body)))
+        label = f"the `for {self.facts.source(node.target)} in {short(self.facts, node.iter, limit=0)}` loop"
+        policy = replace(self.factory_policy(retrying), node=node, label=label)
+        body = node.body.body
+        return _LoopAnalysis(policy, frozenset(statements_in(body)), body[0] if body else node)
 
     def _manual_loop(self, node: cst.For | cst.While) -> _LoopAnalysis | None:
         body = list(node.body.body)
         for position, statement in enumerate(body):
-            retried = _attempt(node, statement, body[position + 1 :])
+            retried = _attempt(self.facts, node, statement, body[position + 1 :])
             if retried:
-                return _LoopAnalysis(self._manual_policy(node), frozenset(retried))
+                return _LoopAnalysis(self._manual_policy(node), frozenset(retried), statement)
         return None
 
     def _manual_policy(self, node: cst.For | cst.While) -> RetryPolicy:
@@ -248,68 +306,14 @@ class _RetryIndex:
 
     # sessions
 
-    def session_policy(self, expr: cst.BaseExpression, depth: int) -> RetryPolicy | None:
-        """The policy mounted on the session `expr` evaluates to, in the facts' current scope."""
-        if depth > 2:
-            return None
-        facts = self.facts
-        if isinstance(expr, cst.Call):
-            return self._built_session_policy(expr, depth)
-        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            info = facts.self_class(expr.value.value)
-            return self._class_session_policy(info, expr.attr.value, depth) if info is not None else None
-        binding = facts.lookup(expr.value) if isinstance(expr, cst.Name) else None
-        if binding is None or binding.parameter:
-            return None  # unknown, or a session handed in by the caller
-        for call in binding.method_calls:
-            policy = self._mounted_policy(call)
-            if policy is not None:
-                return policy
-        return self.session_policy(binding.value, depth + 1) if binding.value is not None else None
-
-    def _built_session_policy(self, call: cst.Call, depth: int) -> RetryPolicy | None:
-        """A session from a same-module factory function, method or Session subclass."""
-        facts = self.facts
-        info = facts.class_named(call.func.value) if isinstance(call.func, cst.Name) else None
-        if info is not None:
-            return self._class_session_policy(info, "", depth)
-        factory = facts.callee(call.func)
-        if factory is None:
-            return None
-        with facts.in_scope(facts.function_scope(factory)):
-            for returned in _returned_values(factory):
-                policy = self.session_policy(returned, depth + 1)
-                if policy is not None:
-                    return policy
-        return None
-
-    def _class_session_policy(self, info: ClassInfo, attr: str, depth: int) -> RetryPolicy | None:
-        """What the methods of a class mount on `self.<attr>` ("": on `self`) or assign to it."""
-        facts = self.facts
-        for call, method in info.method_calls.get(attr, ()):
-            if _is_mount(call):
-                with facts.in_scope(facts.function_scope(method)):
-                    policy = self._mounted_policy(call)
-                if policy is not None:
-                    return policy
-        for value, method in info.attribute_assignments.get(attr, ()) if attr else ():
-            with facts.in_scope(facts.function_scope(method)):
-                policy = self.session_policy(value, depth + 1)
-            if policy is not None:
-                return policy
-        return None
-
-    def _mounted_policy(self, call: cst.Call) -> RetryPolicy | None:
+    def mounted_policy(self, call: cst.Call) -> RetryPolicy | None:
         """The policy of the adapter a `session.mount(prefix, adapter)` call mounts."""
-        if not _is_mount(call):
-            return None
-        args = positional(call)
-        adapter = keyword(call, "adapter") or (args[1] if len(args) > 1 else None)
-        return self.adapter_policy(adapter.value) if adapter is not None else None
+        adapter = mounted_adapter(call) if is_mount(call) else None
+        return self.adapter_policy(adapter) if adapter is not None else None
 
     def adapter_policy(self, adapter: cst.BaseExpression) -> RetryPolicy | None:
         adapter = resolved(self.facts, adapter)
-        if not (isinstance(adapter, cst.Call) and self._is_http_adapter(adapter.func)):
+        if not (isinstance(adapter, cst.Call) and is_http_adapter(self.facts, adapter.func)):
             return None
         args = positional(adapter)
         given = keyword(adapter, "max_retries") or (args[HTTP_ADAPTER_RETRIES_POSITION] if len(args) > HTTP_ADAPTER_RETRIES_POSITION else None)
@@ -317,31 +321,36 @@ class _RetryIndex:
             return None
         retries = resolved(self.facts, given.value)
         if isinstance(retries, cst.Integer):
-            # requests turns an int into Retry(total=n), which keeps urllib3's default verbs.
+            # requests turns an int into Retry(total=n): urllib3's default verbs, and no backoff.
             methods = URLLIB3_DEFAULT_METHODS if retries.evaluated_value > 0 else None
             return RetryPolicy(ADAPTER, retries, f"`HTTPAdapter(max_retries={retries.value})`", "urllib3", True, False, methods) if methods else None
         if isinstance(retries, cst.Call) and self.facts.qualified_name(retries.func) in URLLIB3_RETRY:
             return self.urllib3_policy(retries)
         return None
 
-    def _is_http_adapter(self, func: cst.BaseExpression) -> bool:
-        if self.facts.qualified_name(func) in HTTP_ADAPTERS:
-            return True
-        info = self.facts.class_named(func.value) if isinstance(func, cst.Name) else None
-        return info is not None and any(base in HTTP_ADAPTERS for base in info.bases)
-
     def urllib3_policy(self, call: cst.Call) -> RetryPolicy | None:
         args = positional(call)
         total = keyword(call, "total") or (args[0] if args else None)
         if total is not None and _turns_off(total.value):
             return None
+        options = has_double_star(call)  # `Retry(**settings)` may set anything: do not guess
         backoff = keyword(call, "backoff_factor")
-        wait = backoff is not None and not _is_zero(backoff.value)
-        stop = total is None or not is_none(total.value)
+        wait = options or (backoff is not None and not _is_zero(backoff.value))
+        # `total=None` leaves only the per-kind counts, which default to None (no limit) too.
+        unlimited = not options and total is not None and is_none(total.value) and not any(keyword(call, count) for count in URLLIB3_COUNTS)
         methods_arg = keyword(call, "allowed_methods") or keyword(call, "method_whitelist")
         methods = URLLIB3_DEFAULT_METHODS if methods_arg is None else self._methods(methods_arg.value)
-        label = f"urllib3 `{short(self.facts, call)}`"
-        return RetryPolicy(ADAPTER, call, label, "urllib3", stop, wait, methods)
+        return RetryPolicy(
+            ADAPTER,
+            call,
+            f"urllib3 `{short(self.facts, call)}`",
+            "urllib3",
+            stop=not unlimited,
+            wait=wait,
+            methods=methods,
+            stop_unset="`total=None`" if unlimited else None,
+            wait_unset=f"`backoff_factor={self.facts.source(backoff.value)}`" if backoff is not None and not wait else None,
+        )
 
     def _methods(self, expr: cst.BaseExpression) -> frozenset[str] | None:
         """The verbs an `allowed_methods=` value names; None means every verb; unknown parts add none."""
@@ -372,19 +381,6 @@ def _index(facts: PythonFacts) -> _RetryIndex:
     return index
 
 
-def _is_mount(call: cst.Call) -> bool:
-    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "mount"
-
-
-def _returned_values(function: cst.FunctionDef) -> Iterator[cst.BaseExpression]:
-    """The values of a function's `return` statements, in order."""
-    for statement in statements_in(function.body.body):
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Return) and small.value is not None:
-                    yield small.value
-
-
 # -- hand-written retry loops ------------------------------------------------------------
 
 
@@ -398,16 +394,16 @@ def _is_attempt_iterable(facts: PythonFacts, loop: cst.For) -> bool:
     return isinstance(loop.target, cst.Name) and bool(RETRY_ISH_NAME.search(loop.target.value))
 
 
-def _attempt(loop: cst.For | cst.While, statement: cst.CSTNode, rest: list[cst.CSTNode]) -> list[cst.CSTNode]:
+def _attempt(facts: PythonFacts, loop: cst.For | cst.While, statement: cst.CSTNode, rest: list[cst.CSTNode]) -> list[cst.CSTNode]:
     """The statements one attempt re-runs, when `statement` is the attempt of a retry loop."""
-    retried = _attempt_statements(loop, statement, rest)
+    retried = _attempt_statements(facts, loop, statement, rest)
     if retried and isinstance(loop, cst.For) and isinstance(loop.target, cst.Name):
         if any(_mentions(node, loop.target.value) for node in retried):
             return []  # each round does different work (a page, a row): iteration, not retry
     return retried
 
 
-def _attempt_statements(loop: cst.For | cst.While, statement: cst.CSTNode, rest: list[cst.CSTNode]) -> list[cst.CSTNode]:
+def _attempt_statements(facts: PythonFacts, loop: cst.For | cst.While, statement: cst.CSTNode, rest: list[cst.CSTNode]) -> list[cst.CSTNode]:
     if isinstance(statement, cst.Try):
         goes_round = any(_falls_through(handler.body) for handler in statement.handlers)
         succeeds = (
@@ -418,7 +414,7 @@ def _attempt_statements(loop: cst.For | cst.While, statement: cst.CSTNode, rest:
         )
         return list(statements_in(statement.body.body)) if goes_round and succeeds else []
     result = _assigned_name(statement)
-    if result is not None and any(_checks_and_exits(later, result) for later in rest):
+    if result is not None and any(_checks_and_exits(facts, later, result) for later in rest):
         return [statement]
     return []
 
@@ -467,9 +463,36 @@ def _assigned_name(statement: cst.CSTNode) -> str | None:
     return None
 
 
-def _checks_and_exits(statement: cst.CSTNode, result: str) -> bool:
-    """`if resp.ok: break` / `if resp.status_code < 500: return resp`: success judged on the result."""
-    return isinstance(statement, cst.If) and _mentions(statement.test, result) and _exits(statement.body)
+def _checks_and_exits(facts: PythonFacts, statement: cst.CSTNode, result: str) -> bool:
+    """`if resp.ok: break` / `if resp.status_code < 500: return resp`: success judged on the result.
+
+    Leaving once the result names a state (`if job["state"] == "JobComplete": break`) is polling, not retrying.
+    """
+    if not (isinstance(statement, cst.If) and _mentions(statement.test, result) and _exits(statement.body)):
+        return False
+    return not compares_with_text(facts, statement.test)
+
+
+def compares_with_text(facts: PythonFacts, test: cst.BaseExpression) -> bool:
+    """`state == "JobComplete"`, `status not in ("Done", "Failed")`, `state in FINAL_STATES`: a test of a state name."""
+    for node in walk(test):
+        if isinstance(node, cst.Comparison) and any(isinstance(part.operator, TEXT_TESTS) for part in node.comparisons):
+            sides = [node.left, *(part.comparator for part in node.comparisons)]
+            if any(_is_text(facts, side) for side in sides):
+                return True
+    return False
+
+
+def _is_text(facts: PythonFacts, expr: cst.BaseExpression) -> bool:
+    """A string, or a collection of strings (`frozenset({...})` too), written out or bound to a name."""
+    value = facts.value_of(expr) or expr
+    if isinstance(value, cst.Call) and len(value.args) == 1 and any(facts.is_builtin(value.func, name) for name in ("set", "frozenset")):
+        value = facts.value_of(value.args[0].value) or value.args[0].value
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+        return True
+    if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
+        return bool(value.elements) and all(isinstance(element.value, cst.SimpleString) for element in value.elements)
+    return False
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
