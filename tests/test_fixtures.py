@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lint.engine import lint_source
 from lint.rules import load_registry
 from tests.conftest import FIXTURES, settings_for
@@ -33,3 +35,21 @@ def test_python2_script_is_a_parse_error_at_the_print_statement():
     assert findings_in("legacy_lead_import.py") == [
         ("IL001", 5, 5, "Python syntax error: Missing parentheses in call to 'print'. Did you mean print(...)?"),
     ]
+
+
+CLEAN_MODULES = [
+    "account_change_webhook.py",
+    "clean_bulk2_loader.py",
+    "contact_sync_client.py",
+    "erp_writeback_done_right.py",
+    "invoice_payment_stream.py",
+    "order_sync_done_right.py",
+    "pubsub_order_replicator.py",
+    "resilient_account_client.py",
+    "secure_account_service.py",
+]
+
+
+@pytest.mark.parametrize("name", CLEAN_MODULES)
+def test_modules_that_do_it_right_are_clean_under_every_rule(name):
+    assert findings_in(name) == []
