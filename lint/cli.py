@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -80,8 +82,26 @@ def _codes(values: tuple[str, ...], flag: str) -> tuple[str, ...] | None:
     return codes or None
 
 
+@dataclass(frozen=True)
+class LintFlags:
+    """The flags `check` and `baseline` share: which files, which rules, which config, how to run."""
+
+    paths: tuple[Path, ...]
+    select: tuple[str, ...]
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    config_file: Path | None
+    no_ignores: bool
+    force_exclude: bool
+    jobs: int | None
+    no_cache: bool
+    cache_dir: Path | None
+    file_timeout: float | None  # None: the default (lint.engine.Limits)
+    max_memory: int | None
+
+
 def _lint_options(command):
-    """What `check` and `baseline` share: which files, which rules, which config."""
+    """Add the shared flags to a command, which receives them as one LintFlags (its first argument)."""
     options = [
         click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
         click.option("--select", multiple=True, metavar="CODES", help="Run only these rules (codes or prefixes, comma-separated; `ALL`)."),
@@ -90,34 +110,62 @@ def _lint_options(command):
         click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this pyproject.toml or intlint.toml instead of the nearest one."),
         click.option("--no-ignores", is_flag=True, help="Report everything: disregard inline `intlint: ignore` comments and per-file-ignores."),
         click.option("--force-exclude", is_flag=True, help="Apply exclude/extend-exclude to files named on the command line too (for pre-commit)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Lint in N processes; 1 lints in this one. [default: all cores]"),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the cache: lint every file afresh."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="INTLINT_CACHE_DIR", help="Keep the cache here. [default: .intlint_cache in the project root]"),
+        click.option("--file-timeout", type=click.FloatRange(min=0), metavar="SECONDS", help="Skip, with a notice, a file that takes longer to lint (0: no limit). [default: 30]"),
+        click.option("--max-memory", type=click.IntRange(min=0), metavar="MB", help="Skip, with a notice, a file whose linting needs more memory in a worker (0: no limit). [default: 2048]"),
     ]
+    fields = tuple(LintFlags.__dataclass_fields__)
+
+    @functools.wraps(command)
+    def with_flags(**kwargs):
+        return command(LintFlags(**{name: kwargs.pop(name) for name in fields}), **kwargs)
+
     for option in reversed(options):
-        command = option(command)
-    return command
+        with_flags = option(with_flags)
+    return with_flags
 
 
-def _lint(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude, fail_on=None):
+def _lint(flags: LintFlags, fail_on: str | None = None):
     """Run the linter as the flags say; usage errors are raised before any file is read."""
-    from lint.config import CliOverrides, load_settings
-    from lint.engine import run
+    from lint.cache import CACHE_DIR_NAME
+    from lint.config import CliOverrides, find_config, resolve_settings
+    from lint.engine import Limits, RunOptions, run
     from lint.progress import progress_bar
-    from lint.rules import load_registry
+    from lint.rules.catalog import load_catalog
 
-    missing = [str(path) for path in paths if not os.path.lexists(path)]
+    missing = [str(path) for path in flags.paths if not os.path.lexists(path)]
     if missing:
         raise click.UsageError(f"path does not exist: {', '.join(missing)}")
-    paths = paths or (Path("."),)
+    paths = flags.paths or (Path("."),)
     overrides = CliOverrides(
-        select=_codes(select, "--select"),
-        ignore=_codes(ignore, "--ignore"),
-        extend_select=_codes(extend_select, "--extend-select"),
+        select=_codes(flags.select, "--select"),
+        ignore=_codes(flags.ignore, "--ignore"),
+        extend_select=_codes(flags.extend_select, "--extend-select"),
         fail_on=fail_on,
-        no_ignores=no_ignores,
-        force_exclude=force_exclude,
+        no_ignores=flags.no_ignores,
+        force_exclude=flags.force_exclude,
     )
-    settings = load_settings(paths, config_file=config_file, overrides=overrides)
+    config = find_config(paths, config_file=flags.config_file)
+    cache_dir = None if flags.no_cache else (flags.cache_dir or config.root / CACHE_DIR_NAME)
+    registry = load_catalog(cache_dir)
+    settings = resolve_settings(config, overrides, registry)
+    limits = Limits()
+    if flags.file_timeout is not None:
+        limits = replace(limits, file_timeout=flags.file_timeout or None)
+    if flags.max_memory is not None:
+        limits = replace(limits, max_memory_mb=flags.max_memory or None)
+    options = RunOptions(jobs=flags.jobs or _cores(), cache_dir=cache_dir, limits=limits)
     with progress_bar() as progress:
-        return run(paths, settings, load_registry(), progress), settings
+        return run(paths, settings, registry, progress, options), settings
+
+
+def _cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _exit_on_internal_errors(result) -> None:
@@ -136,7 +184,7 @@ def _exit_on_internal_errors(result) -> None:
 @click.option("--statistics", is_flag=True, help="Also print the number of findings per rule (to stderr when stdout carries JSON or SARIF).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), help="Report only findings not recorded in this baseline (see `intlint baseline`).")
 @click.option("--diff", "--since", "diff_ref", metavar="REF", help="Report only findings on lines changed since this git ref (code review).")
-def check(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude, formats, outputs, fail_on, exit_zero, statistics, baseline_file, diff_ref) -> None:
+def check(flags: LintFlags, formats, outputs, fail_on, exit_zero, statistics, baseline_file, diff_ref) -> None:
     """Lint PATHS (files or directories; default: the current directory).
 
     \b
@@ -158,7 +206,7 @@ def check(paths, select, extend_select, ignore, config_file, no_ignores, force_e
     if len(formats) - len(outputs) > 1:
         raise click.UsageError("only one --format can go to stdout; give the others an --output file")
     baseline = load_baseline(baseline_file) if baseline_file else None
-    result, settings = _lint(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude, fail_on)
+    result, settings = _lint(flags, fail_on)
     if diff_ref:
         result = changed_since(diff_ref, settings.root).filter(result)
     if baseline:
@@ -171,7 +219,7 @@ def check(paths, select, extend_select, ignore, config_file, no_ignores, force_e
 @main.command(short_help="Record today's findings so that check reports only new ones.")
 @_lint_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("intlint-baseline.json"), show_default=True, help="The baseline file to write.")
-def baseline(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude, output) -> None:
+def baseline(flags: LintFlags, output) -> None:
     """Write every current finding of PATHS to a baseline file.
 
     Then `intlint check --baseline FILE` reports only findings that are not in it.
@@ -181,7 +229,7 @@ def baseline(paths, select, extend_select, ignore, config_file, no_ignores, forc
     from lint.baseline import render_baseline
     from lint.reporters import write_file
 
-    result, _ = _lint(paths, select, extend_select, ignore, config_file, no_ignores, force_exclude)
+    result, _ = _lint(flags)
     _exit_on_internal_errors(result)
     write_file(output, render_baseline(result))
     click.echo(f"Wrote {len(result.findings)} findings to {output}.")

@@ -58,6 +58,14 @@ class _Table:
     path: Path | None
 
 
+@dataclass(frozen=True)
+class ProjectConfig:
+    """The configuration found for a run, not yet checked against the rules, and the project root."""
+
+    table: _Table
+    root: Path  # finding paths, excludes and the cache are anchored here
+
+
 def load_settings(
     paths: Sequence[Path],
     *,
@@ -66,9 +74,19 @@ def load_settings(
     registry: Registry | None = None,
 ) -> Settings:
     """Settings from `config_file`, else from the config nearest the first path, plus `overrides`."""
+    return resolve_settings(find_config(paths, config_file=config_file), overrides, registry or load_registry())
+
+
+def find_config(paths: Sequence[Path], *, config_file: Path | None = None) -> ProjectConfig:
+    """`config_file`, else the config nearest the first path, and the project root; read, not yet resolved."""
     start = paths[0] if paths else Path.cwd()
     table = _explicit_table(config_file) if config_file is not None else _nearest_table(start)
-    return _resolve(table, overrides, registry or load_registry(), _project_root(table, start))
+    return ProjectConfig(table, _project_root(table, start))
+
+
+def resolve_settings(config: ProjectConfig, overrides: CliOverrides, registry: Registry) -> Settings:
+    """Check the configuration against the rules (classes or their catalogue) and merge the flags."""
+    return _resolve(config.table, overrides, registry, config.root)
 
 
 def _project_root(table: _Table, start: Path) -> Path:

@@ -2,8 +2,9 @@
 
 Explicitly named files are always linted (pre-commit passes exactly the files
 it wants checked); files found by walking honour the default skipped
-directories, `.gitignore` files and the `exclude` settings. Problems become
-notices, never exceptions, so one bad path does not stop the run.
+directories, `.gitignore` files and the `exclude` settings. Files larger than
+`max_file_size` (generated or vendored code, data dumps) are skipped, never read.
+Problems become notices, never exceptions, so one bad path does not stop the run.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ SKIPPED_DIRS = frozenset(
 )  # fmt: skip
 SKIPPED_DIR_SUFFIXES = (".egg-info",)
 NO_KIND = "not a Python, config, Apex or metadata file"
+NOT_REGULAR = "not a regular file"
+# The default of the `max-file-size` setting: parsing takes seconds per megabyte, and
+# hand-written integration code is far smaller.
+MAX_FILE_SIZE = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,9 @@ class Discovery:
     notices: list[str] = field(default_factory=list)
 
 
-def discover(paths: Sequence[Path], settings: Settings) -> Discovery:
-    walker = _Walker(settings)
+def discover(paths: Sequence[Path], settings: Settings, max_file_size: int = MAX_FILE_SIZE) -> Discovery:
+    """The files to lint under `paths`; files larger than `max_file_size` bytes are skipped with a notice."""
+    walker = _Walker(settings, max_file_size)
     for path in paths or (Path("."),):
         walker.add(path)
     files = sorted(walker.found.values(), key=lambda found: found.relative)
@@ -53,18 +59,19 @@ def discover(paths: Sequence[Path], settings: Settings) -> Discovery:
 
 
 class _Walker:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, max_file_size: int) -> None:
         root = _posix(os.path.abspath(settings.root))
         self.root_prefix = root.rstrip("/") + "/"
         self.excludes = PatternSet.under(root, parse((*settings.exclude, *settings.extend_exclude)))
         self.force_exclude = settings.force_exclude
+        self.max_file_size = max_file_size
         self.found: dict[str, DiscoveredFile] = {}
         self.notices: list[str] = []
 
     def add(self, given: Path) -> None:
         absolute = os.path.abspath(given)
         try:
-            mode = os.stat(absolute).st_mode  # follows a named symlink: the user asked for it
+            status = os.stat(absolute)  # follows a named symlink: the user asked for it
         except FileNotFoundError:
             broken = os.path.islink(absolute)
             self.notices.append(f"skipped broken symlink {given}" if broken else f"path does not exist: {given}")
@@ -72,14 +79,14 @@ class _Walker:
         except OSError as error:
             self.notices.append(f"skipped {given}: {error.strerror}")
             return
-        if stat.S_ISDIR(mode):
+        if stat.S_ISDIR(status.st_mode):
             self._walk(absolute)
-        elif not stat.S_ISREG(mode):
-            self.notices.append(f"skipped {given}: not a regular file")
+        elif not stat.S_ISREG(status.st_mode):
+            self.notices.append(f"skipped {given}: {NOT_REGULAR}")
         elif (kind := kind_of(os.path.basename(absolute))) is None:
             self.notices.append(f"skipped {given}: {NO_KIND}")
         elif not (self.force_exclude and self._excluded_with_parents(_posix(absolute))):
-            self._keep(absolute, _posix(absolute), kind)
+            self._keep(absolute, _posix(absolute), kind, status.st_size)
 
     def _walk(self, top: str) -> None:
         pending = [(top, _posix(top), _ignores_above(top))]
@@ -122,10 +129,12 @@ class _Walker:
         kind = kind_of(entry.name)
         if kind is None or self._ignored(child, False, ignores):
             return
-        if entry.is_file():  # follows file symlinks; FIFOs, sockets and devices are skipped silently
-            self._keep(entry.path, child, kind)
+        if entry.is_file():  # follows file symlinks
+            self._keep(entry.path, child, kind, entry.stat().st_size)
         elif entry.is_symlink() and not os.path.exists(entry.path):
             self.notices.append(f"skipped broken symlink {self._relative(child)}")
+        else:  # a FIFO (reading it would block), socket or device named like source
+            self.notices.append(f"skipped {self._relative(child)}: {NOT_REGULAR}")
 
     def _ignored(self, path: str, is_dir: bool, ignores: IgnoreStack) -> bool:
         # A `!pattern` in a .gitignore must not re-include what the user's settings exclude.
@@ -142,8 +151,14 @@ class _Walker:
             for index, prefix in enumerate(prefixes)
         )
 
-    def _keep(self, path: str, posix_path: str, kind: SourceKind) -> None:
+    def _keep(self, path: str, posix_path: str, kind: SourceKind, size: int) -> None:
         relative = self._relative(posix_path)
+        if size > self.max_file_size:
+            self.notices.append(
+                f"skipped {relative}: it is {_megabytes(size)}, larger than max-file-size ({_megabytes(self.max_file_size)}); "
+                "raise `max-file-size` to lint it"
+            )
+            return
         self.found.setdefault(relative, DiscoveredFile(Path(path), relative, kind))
 
     def _relative(self, posix_path: str) -> str:
@@ -177,6 +192,10 @@ def _ignores_above(top: str) -> IgnoreStack:
 def _pattern_file(posix_dir: str, path: str) -> PatternSet:
     with open(path, encoding="utf-8", errors="replace") as lines:
         return PatternSet.under(posix_dir, parse(lines))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.3g} MB"
 
 
 def _posix(path: str) -> str:

@@ -81,7 +81,8 @@ _WHITESPACE = re.compile(r"\s+")
 def fingerprint(code: str, path: str, scope: str, source: str) -> str:
     """Stable when lines move or are reformatted: code, file, enclosing scope and the flagged text without whitespace."""
     normalised = _WHITESPACE.sub("", source)
-    digest = hashlib.sha256("\0".join((code, path, scope, normalised)).encode("utf-8"))
+    # surrogatepass: a file name that is not UTF-8, or a lone `\ud800` escape in a config key, still hashes.
+    digest = hashlib.sha256("\0".join((code, path, scope, normalised)).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:20]
 
 

@@ -18,10 +18,22 @@ class Suppressed:
 
 
 @dataclass(frozen=True)
+class FileOutcome:
+    """What linting one file gave: plain, picklable data, so a worker process can send it back and the cache keep it."""
+
+    findings: list[Finding]
+    suppressed: list[Suppressed]
+    parsed: bool  # False when no enabled rule applies to the file (its kind, or the pre-filter)
+    error: str | None = None  # an internal error (a bug in a rule), reported once
+    notices: tuple[str, ...] = ()
+    transient: bool = False  # skipped by a time or memory guard: depends on the machine, so never cached
+
+
+@dataclass(frozen=True)
 class RunResult:
     findings: tuple[Finding, ...]  # reported findings, sorted by path and position
     suppressed: tuple[Suppressed, ...]
-    rules: tuple[type[Rule], ...]  # every rule that ran, sorted by code
+    rules: tuple[type[Rule], ...]  # every rule that ran, sorted by code (classes, or their catalog.RuleInfo)
     files_scanned: int
     elapsed: float  # seconds
     fail_on: Severity

@@ -237,12 +237,13 @@ def test_broken_symlinks_are_reported(tmp_path: Path) -> None:
 
 
 @posix_only
-def test_fifo_is_skipped_silently_unless_named(tmp_path: Path) -> None:
+def test_fifo_is_skipped_with_a_notice(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.py")  # opening it would block forever
+    os.mkfifo(tmp_path / "pipe.txt")  # of no kind: not worth a notice
     write(tmp_path, "ok.py")
     result = discover([tmp_path], Settings(tmp_path, frozenset()))
     assert [file.relative for file in result.files] == ["ok.py"]
-    assert result.notices == []
+    assert result.notices == ["skipped pipe.py: not a regular file"]
     assert notices(tmp_path, tmp_path / "pipe.py") == [f"skipped {tmp_path / 'pipe.py'}: not a regular file"]
 
 
@@ -259,3 +260,15 @@ def test_unreadable_directory_is_a_notice(tmp_path: Path, monkeypatch: pytest.Mo
     result = discover([tmp_path], Settings(tmp_path, frozenset()))
     assert [file.relative for file in result.files] == ["open/b.py"]
     assert result.notices == ["skipped directory locked: Permission denied"]
+
+
+def test_files_above_the_size_limit_are_skipped_unread(tmp_path: Path) -> None:
+    write(tmp_path, "small.py", text="x = 1\n")
+    write(tmp_path, "big.py", text="x = 1\n" * 300_000)  # 1.72 MB
+    settings = Settings(tmp_path, frozenset())
+    result = discover([tmp_path], settings, max_file_size=1024 * 1024)
+    assert [file.relative for file in result.files] == ["small.py"]
+    assert result.notices == ["skipped big.py: it is 1.72 MB, larger than max-file-size (1 MB); raise `max-file-size` to lint it"]
+    named = discover([tmp_path / "big.py"], settings, max_file_size=1024 * 1024)
+    assert named.files == [] and named.notices == result.notices  # a named file too
+    assert [file.relative for file in discover([tmp_path], settings).files] == ["big.py", "small.py"]  # default: 10 MB

@@ -1,4 +1,4 @@
-"""IL501–IL509 (except IL503) on whole fixture modules, and on the traps each rule must not fall into.
+"""IL501–IL509 on whole fixture modules, and on the traps each rule must not fall into.
 
 Only IL5xx findings are compared: the fixtures also trip other families (IL202 on
 queries per row, ...), which their own tests cover.
@@ -13,11 +13,14 @@ import pytest
 from lint.engine import lint_source
 from lint.findings import Confidence, Severity
 from lint.rules import load_registry
-from lint.rules.security import case_checksum, is_test_path, looks_like_secret, record_object
+from lint.rules.security import case_checksum, record_object
+from lint.sources.paths import is_test_path
+from lint.sources.secrets import looks_like_secret
 from tests.conftest import FIXTURES, lint_snippet, settings_for
 
-SECURITY_FIXTURES = ("legacy_contact_sync.py", "case_portal_service.py", "pipeline_report_job.py", "opportunity_alert_listener.py")
-CLEAN_FIXTURE = "secure_account_service.py"
+LOGIN_FIXTURES = ("lead_capture_api.py", "contact_enrichment_job.py", "pubsub_order_sync_tasks.py")  # IL503
+SECURITY_FIXTURES = ("legacy_contact_sync.py", "case_portal_service.py", "pipeline_report_job.py", "opportunity_alert_listener.py", *LOGIN_FIXTURES)
+CLEAN_FIXTURES = ("secure_account_service.py", "cached_salesforce_session.py")
 SECRET_FIX = "read it at run time from the environment (`os.environ[...]`) or a secret manager, and rotate the exposed value."
 TLS_RISK = "so anyone on the network path can impersonate the endpoint and read the credentials and data it is sent"
 JWT_FIX = "use the JWT bearer flow (`consumer_key=`, `privatekey_file=`) or client credentials."
@@ -26,6 +29,10 @@ OAUTH_DRAWBACKS = "which Salesforce blocks by default in new orgs and which cann
 ID_RISK = "ids differ between orgs and change when a sandbox is refreshed, so this breaks outside the org it was copied from"
 PLAINTEXT_RISK = "over plain HTTP, so what it sends and receives crosses the network unencrypted, readable and alterable by anyone on the path"
 INJECTION = "so a value containing a quote can rewrite the query (SOQL injection)"
+NEW_SESSION = "so each {unit} waits for a new login and opens another session"
+SOAP_LIMIT = "(SOAP `login()` allows 3,600 calls per user per hour)"
+CLIENT_FIX = "create the client once (at module level, or in a factory cached with `functools.lru_cache`) and reuse it and its session id."
+TOKEN_FIX = "request the token once and reuse it until it expires (keep it with its `expires_in`, or cache the function that gets it)."
 
 
 def fixture_findings(name: str, prefix: str = "IL5") -> list[tuple[str, int, str]]:
@@ -65,6 +72,7 @@ def test_flask_portal_takes_a_password_grant_and_builds_soql_from_request_args()
     assert fixture_findings("case_portal_service.py") == [
         ("IL507", 24, f"`0125e000000Qw3E` is a hard-coded RecordType record id; {ID_RISK}; look it up by `DeveloperName` and `SobjectType`."),
         ("IL501", 31, f"`requests.post` requests an OAuth token with `grant_type=password` (the username-password flow), {OAUTH_DRAWBACKS}; request `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (JWT bearer) or `client_credentials`."),
+        ("IL503", 31, f"`requests.post` in `salesforce` requests a new OAuth token on every call, and the route `search_cases` calls `salesforce` on every request, {NEW_SESSION.format(unit='request')}; {TOKEN_FIX}"),
         ("IL504", 36, f"The `client_secret` entry is a hard-coded secret, so anyone who can read the repository can use it; {SECRET_FIX}"),
         ("IL508", 49, f"`salesforce().query` runs a query built with `+` concatenation from `subject` (request data), {INJECTION}; pass each value to `format_soql(\"SELECT Id, CaseNumber, Subject FROM Case WHERE Subject LIKE '%{{:like}}%' LIMIT 50\", subject)`, which quotes and escapes it."),
         ("IL505", 63, f"`urllib.request.Request(...)` sends its request to `http://billing.acme-corp.com/api/v2/case-events` {PLAINTEXT_RISK}; use `https://billing.acme-corp.com/api/v2/case-events`."),
@@ -90,8 +98,9 @@ def test_streaming_listener_uses_the_password_client_and_posts_unverified_plain_
     ]
 
 
-def test_clean_module_is_silent_for_every_rule():
-    assert fixture_findings(CLEAN_FIXTURE, prefix="IL") == []
+@pytest.mark.parametrize("name", CLEAN_FIXTURES)
+def test_clean_modules_are_silent_for_every_rule(name):
+    assert fixture_findings(name, prefix="IL") == []
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "python").glob("*.py") if p.name not in SECURITY_FIXTURES))
@@ -101,7 +110,7 @@ def test_other_fixtures_trip_no_security_rule(name):
 
 def test_security_rules_carry_security_severity_and_are_findable_by_tag():
     rules = [rule for rule in load_registry().sorted() if rule.code.startswith("IL5")]
-    assert {rule.code for rule in rules} >= {"IL501", "IL502", "IL504", "IL505", "IL506", "IL507", "IL508", "IL509"}
+    assert {rule.code for rule in rules} >= {"IL501", "IL502", "IL503", "IL504", "IL505", "IL506", "IL507", "IL508", "IL509"}
     for rule in rules:
         assert rule.family() == "security" and float(rule.security_severity) > 0, rule.code
 
@@ -468,3 +477,178 @@ def test_a_version_constant_is_reported_once_where_it_is_set():
 
 def test_confidence_is_high_for_typed_clients():
     assert all(c == Confidence.HIGH.value for _, _, c in found(LOGIN_WITH_SECRETS, "fixtures/login.py"))
+
+
+# -- IL503 -------------------------------------------------------------------------------
+
+
+def test_flask_api_logs_in_per_request_through_a_factory_and_in_a_route():
+    assert fixture_findings("lead_capture_api.py") == [
+        ("IL503", 22, f"`Salesforce(...)` in `salesforce` logs in on every call, and the route `capture_lead` calls `salesforce` on every request, {NEW_SESSION.format(unit='request')}; {CLIENT_FIX}"),
+        ("IL503", 49, f"`Salesforce(...)` logs in on every request in the route `lead_status`, {NEW_SESSION.format(unit='request')}; {CLIENT_FIX}"),
+        # The sign-in route logs each user in with their own password: IL501's concern, not a repeated login.
+        ("IL501", 58, f"`Salesforce(...)` logs in with username, password and security token (SOAP `login()`), {SOAP_DRAWBACKS}; {JWT_FIX}"),
+    ]
+
+
+def test_sync_job_logs_in_per_record_and_requests_a_token_per_account():
+    assert fixture_findings("contact_enrichment_job.py") == [
+        ("IL503", 38, f"`Salesforce(...)` in `enrich_contact` logs in on every call, and the loop on line 70 calls `enrich_contact` once per pass, {NEW_SESSION.format(unit='pass')}; {CLIENT_FIX}"),
+        ("IL503", 48, f"`requests.post` requests a new OAuth token on every pass of the loop on line 47, {NEW_SESSION.format(unit='pass')}; {TOKEN_FIX}"),
+    ]
+
+
+def test_celery_task_handed_each_event_requests_a_token_per_event():
+    assert fixture_findings("pubsub_order_sync_tasks.py") == [
+        ("IL503", 27, "`requests.post` requests a new OAuth token in the Celery task `sync_order` (handed off per event by the Pub/Sub API "
+         f"subscription `for response in stub.Subscribe(fetch, metadata=metadata)`), once per event, {NEW_SESSION.format(unit='event')}; {TOKEN_FIX}"),
+    ]  # fmt: skip
+
+
+def login_findings(code: str, path: str = "sync/job.py") -> list[tuple[int, str]]:
+    return [(f.span.start_line, f.message) for f in lint_snippet(code, path).findings if f.code == "IL503"]
+
+
+def test_a_soap_login_per_record_names_the_hourly_limit():
+    code = """\
+        from simple_salesforce import SalesforceLogin
+        def sessions(rows):
+            for row in rows:
+                session_id, instance = SalesforceLogin(username=USER, password=PASSWORD, security_token=TOKEN)
+                push(session_id, instance, row)
+        """
+    assert login_findings(code) == [
+        (4, f"`SalesforceLogin(...)` logs in on every pass of the loop on line 3, {NEW_SESSION.format(unit='pass')} {SOAP_LIMIT}; "
+            "log in once (at module level, or in a function cached with `functools.lru_cache`) and reuse the session id."),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # The loop picks the org: one login per org.
+        "from simple_salesforce import Salesforce\n"
+        "def export_all(orgs):\n"
+        "    for name in orgs:\n"
+        "        config = orgs[name]\n"
+        "        export(Salesforce(username=config['user'], consumer_key=config['key'], privatekey_file=config['pem']))\n",
+        # Each caller hands in its own credentials.
+        "from simple_salesforce import Salesforce\n"
+        "def connect(org):\n"
+        "    return Salesforce(username=org.user, consumer_key=org.key, privatekey_file=org.pem)\n"
+        "def export_all(orgs):\n"
+        "    for org in orgs:\n"
+        "        export(connect(org))\n",
+        # Logs in again only when the API answers 401.
+        "import requests\n"
+        "class Api:\n"
+        "    def refresh(self):\n"
+        "        self.token = requests.post(f'{LOGIN}/services/oauth2/token', data={'grant_type': 'client_credentials'}, timeout=5).json()\n"
+        "    def push_all(self, rows):\n"
+        "        for row in rows:\n"
+        "            if requests.post(URL, json=row, timeout=5).status_code == 401:\n"
+        "                self.refresh()\n",
+        # Memoised with try/except, with a walrus check, and through `or`.
+        "from simple_salesforce import Salesforce\n"
+        "_clients = {}\n"
+        "class Desk:\n"
+        "    def sf(self):\n"
+        "        try:\n"
+        "            return self._sf\n"
+        "        except AttributeError:\n"
+        "            self._sf = Salesforce(username=U, consumer_key=K, privatekey_file=P)\n"
+        "            return self._sf\n"
+        "    def run(self, rows):\n"
+        "        for row in rows:\n"
+        "            self.sf().Contact.create(row)\n"
+        "def client(org):\n"
+        "    if (sf := _clients.get(org)) is None:\n"
+        "        sf = _clients[org] = Salesforce(username=U, consumer_key=K, privatekey_file=P)\n"
+        "    return sf\n"
+        "def lazy(rows):\n"
+        "    for row in rows:\n"
+        "        (_clients.get('default') or Salesforce(username=U, consumer_key=K, privatekey_file=P)).Contact.create(row)\n",
+        # A periodic Celery task logs in once per run, not per event.
+        "from celery import shared_task\nfrom simple_salesforce import Salesforce\n"
+        "@shared_task\n"
+        "def nightly():\n"
+        "    sf = Salesforce(username=U, consumer_key=K, privatekey_file=P)\n"
+        "    sf.bulk2.Contact.upsert(EXPORT, external_id_field='Email__c')\n",
+        # Another identity provider's token endpoint, and a login in a loop over two literal domains.
+        "import requests\nfrom simple_salesforce import Salesforce\n"
+        "def run(rows):\n"
+        "    for row in rows:\n"
+        "        requests.post('https://idp.acme.com/oauth/token', data={'grant_type': 'client_credentials'}, timeout=5)\n"
+        "for domain in ('login', 'test'):\n"
+        "    Salesforce(username=U, consumer_key=K, privatekey_file=P, domain=domain)\n",
+        # A Django view logging in the user who sent the request.
+        "from django.views.decorators.http import require_POST\nfrom simple_salesforce import Salesforce\n"
+        "@require_POST\n"
+        "def connect(request):\n"
+        "    return Salesforce(username=request.user.sf_username, consumer_key=K, privatekey_file=P).session_id\n",
+    ],
+)
+def test_logins_that_are_kept_or_meant_to_repeat_are_not_flagged(code):
+    assert login_findings(code) == []
+
+
+def test_a_request_scoped_cache_still_logs_in_per_request():
+    code = """\
+        from flask import Flask, g
+        from simple_salesforce import Salesforce
+        app = Flask(__name__)
+        def salesforce():
+            if "sf" not in g:
+                g.sf = Salesforce(username=U, consumer_key=K, privatekey_file=P)
+            return g.sf
+        @app.get("/accounts")
+        def accounts():
+            return salesforce().query("SELECT Id FROM Account")
+        """
+    assert [line for line, _ in login_findings(code)] == [6]
+
+
+def test_a_worker_loop_logs_in_per_message_but_a_poller_that_sleeps_does_not():
+    code = """\
+        import time
+        from simple_salesforce import Salesforce
+        def work(queue):
+            while True:
+                message = queue.get()
+                Salesforce(username=U, consumer_key=K, privatekey_file=P).Case.create(message)
+        def poll():
+            while True:
+                sync(Salesforce(username=U, consumer_key=K, privatekey_file=P))
+                time.sleep(600)
+        """
+    assert [line for line, _ in login_findings(code)] == [6]
+
+
+def test_the_login_in_a_nested_loop_is_judged_by_the_loop_over_records():
+    code = """\
+        from simple_salesforce import Salesforce
+        def fan_out(rows, orgs):
+            for row in rows:
+                for org in orgs:
+                    Salesforce(username=org.user, consumer_key=org.key, privatekey_file=org.pem).Contact.create(row)
+        """
+    assert login_findings(code) == [
+        (5, f"`Salesforce(...)` logs in on every pass of the loop on line 3, {NEW_SESSION.format(unit='pass')}; {CLIENT_FIX}"),
+    ]
+
+
+def test_a_token_post_to_an_unknown_url_counts_in_salesforce_code_with_medium_confidence():
+    code = """\
+        import os
+        import requests
+        from flask import Flask, request
+        app = Flask(__name__)
+        TOKEN_URL = os.environ["SF_TOKEN_URL"]  # the Salesforce login host
+        @app.post("/webhook")
+        def webhook():
+            token = requests.post(TOKEN_URL, data={"grant_type": "client_credentials", "client_id": CID}, timeout=10).json()
+            return forward(token, request.get_json())
+        """
+    findings = [f for f in lint_snippet(code).findings if f.code == "IL503"]
+    assert [(f.span.start_line, f.confidence) for f in findings] == [(8, Confidence.MEDIUM)]
+    assert found(code.replace("Salesforce", "identity"), "app/hooks.py") == []

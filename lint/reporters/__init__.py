@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, TextIO
 
 from lint.atomic import write_text_atomically
 from lint.findings import Finding
@@ -50,13 +50,26 @@ def write_reports(
     for format_name, target in zip(formats, outputs):
         write_file(target, render(format_name, result, color=False))
     for format_name in on_stdout:
-        sys.stdout.write(render(format_name, result, color=color and format_name == "terminal"))
+        _write(sys.stdout, render(format_name, result, color=color and format_name == "terminal"))
     if statistics:
         from lint.reporters.terminal import render_statistics
 
         stream = sys.stdout if all(name == "terminal" for name in on_stdout) else sys.stderr
-        stream.write(render_statistics(result))
+        _write(stream, render_statistics(result))
     sys.stdout.flush()
+
+
+def _write(stream: TextIO, text: str) -> None:
+    stream.write(_encodable(text, getattr(stream, "encoding", None) or "utf-8"))
+
+
+def _encodable(text: str, encoding: str) -> str:
+    """`text` with what `encoding` cannot carry written as escapes (`\\ud800`), so output never fails.
+
+    Findings quote the linted files, whose strings may hold anything their escapes allow:
+    a lone surrogate (`"\\ud800"` in JSON), or characters a legacy console code page lacks.
+    """
+    return text.encode(encoding, "backslashreplace").decode(encoding)
 
 
 class OutputError(Exception):
@@ -66,6 +79,6 @@ class OutputError(Exception):
 def write_file(target: Path, text: str) -> None:
     """Write a report (or baseline) file atomically; a failure is one OutputError line."""
     try:
-        write_text_atomically(target, text)
+        write_text_atomically(target, _encodable(text, "utf-8"))
     except OSError as error:
         raise OutputError(f"cannot write {target}: {error.strerror or error}") from None

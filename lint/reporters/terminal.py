@@ -24,6 +24,8 @@ __all__ = ["render", "render_statistics"]
 SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.NOTE: "bold blue"}
 MAX_FLAGGED_LINES = 3  # a long multi-line span shows only its first lines
 TAB_SIZE = 4
+# Longer source lines (minified, generated) are shown as this many characters around the flagged column.
+MAX_FRAME_WIDTH = 160
 # C0/C1 control characters: printed raw they could move the cursor or inject escape codes.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -110,20 +112,32 @@ def _frame(source: list[str] | None, span: Span) -> list[Text]:
     last_flagged = min(span.end_line, span.start_line + MAX_FLAGGED_LINES - 1)
     first, last = max(1, span.start_line - 1), min(len(source), last_flagged + 1)
     width = len(str(last))
+    # A long flagged line is shown from a little before the flagged column; the others from their start.
+    flagged = source[span.start_line - 1]
+    skipped = max(0, span.start_column - 1 - MAX_FRAME_WIDTH // 4) if len(flagged) > MAX_FRAME_WIDTH else 0
     frame = []
     for number in range(first, last + 1):
-        line = _display(source[number - 1])
+        line = _display(_window(source[number - 1], skipped if number == span.start_line else 0))
         frame.append(Text.assemble((f"{number:>{width}} |", "dim"), f" {line}" if line else ""))
         if number == span.start_line:
-            frame.append(Text.assemble((f"{'':>{width}} | ", "dim"), _underline(source[number - 1], span)))
+            frame.append(Text.assemble((f"{'':>{width}} | ", "dim"), _underline(source[number - 1], span, skipped)))
     return frame
 
 
-def _underline(line: str, span: Span) -> Text:
+def _window(line: str, skipped: int) -> str:
+    """`line` from character `skipped` on, at most MAX_FRAME_WIDTH characters; an ellipsis marks each cut."""
+    shown = line[skipped : skipped + MAX_FRAME_WIDTH]
+    return ("…" if skipped else "") + shown + ("…" if len(line) > skipped + MAX_FRAME_WIDTH else "")
+
+
+def _underline(line: str, span: Span, skipped: int = 0) -> Text:
     # Widths are measured on the displayed text, so tabs and wide characters keep carets aligned.
     end_column = span.end_column if span.end_line == span.start_line else len(line) + 1
-    start = cell_len(_display(line[: span.start_column - 1]))
-    end = cell_len(_display(line[: end_column - 1]))
+    start_column = max(span.start_column - 1, skipped)
+    end_column = min(end_column - 1, skipped + MAX_FRAME_WIDTH)
+    lead = "…" if skipped else ""
+    start = cell_len(_display(lead + line[skipped:start_column]))
+    end = cell_len(_display(lead + line[skipped:end_column]))
     return Text.assemble(" " * start, ("^" * max(1, end - start), "bold red"))
 
 

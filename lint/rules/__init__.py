@@ -10,7 +10,6 @@ import importlib
 import inspect
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.metadata import entry_points
 from types import ModuleType
 
 from lint.rules.base import Rule
@@ -35,7 +34,11 @@ class RegistryError(Exception):
 
 @dataclass(frozen=True)
 class Registry:
+    """Rules by code: the classes (`load_registry`), or their metadata (`lint.rules.catalog.RuleInfo`),
+    which answers the same questions about a rule without importing its checks."""
+
     rules: dict[str, type[Rule]]
+    fingerprint: str = ""  # identifies the rules' code, when known (see catalog.code_fingerprint)
 
     def __contains__(self, code: str) -> bool:
         return code in self.rules
@@ -51,6 +54,14 @@ class Registry:
         if selector == "ALL":
             return sorted(self.rules)
         return sorted(code for code in self.rules if code.startswith(selector))
+
+
+def entry_points(group: str):
+    """The installed entry points of `group`. importlib.metadata is imported only when a registry of
+    classes is built: it reads every installed distribution, which a cached run does not need."""
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 from lint.findings import Confidence, Location, Severity
 from lint.sources import KINDS, KINDS_BY_NAME
@@ -76,6 +76,91 @@ class Option:
         return value
 
 
+@dataclass(frozen=True)
+class Requires:
+    """What a file must contain for a rule to possibly fire: any one of these is enough.
+
+    The engine reads it from the enabled rules (`Rule.requires`) and checks a file's bytes
+    against it before parsing (lint.prefilter): a file that meets no enabled rule's
+    requirement is never parsed. It must over-approximate: every file on which the rule
+    could report something meets it, so a finding is never lost, only a parse saved.
+
+    - `imports`: Python packages or modules the file imports, read from import statements,
+      not from bare words: `requests` is met by `import requests.adapters`,
+      `from requests import Session` and `import os, requests`, not by `# requests`;
+      `urllib.request` by `import urllib`, `from urllib import request` and
+      `from urllib.request import urlopen`, not by `from urllib.parse import quote`.
+    - `markers`: literal text anywhere in the file, matched case-insensitively (`/services/data`).
+    - `patterns`: regular expressions (on the bytes), for shapes no literal says: `\\w__e\\b`.
+
+    `a | b` is met when either is, `a & b` when both are. `Requires()` is met by no file: a
+    rule declaring it reports only on files other rules read (IL001).
+    """
+
+    imports: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+    def __or__(self, other: "Requires") -> "Requires":
+        if not isinstance(other, Requires):
+            return NotImplemented
+        return Requires(
+            tuple(dict.fromkeys((*self.imports, *other.imports))),
+            tuple(dict.fromkeys((*self.markers, *other.markers))),
+            tuple(dict.fromkeys((*self.patterns, *other.patterns))),
+        )
+
+    def __and__(self, other: "Requires | AllOf") -> "AllOf":
+        return AllOf((self,)) & other
+
+    def problems(self, kind: str) -> list[str]:
+        """What is wrong with this requirement for files of `kind`: imports outside Python, bad names or patterns."""
+        found = []
+        if self.imports and kind != "py":
+            found.append(f"`imports` applies to Python files only, not to {kind!r}")
+        found += [f"import {name!r} is not a dotted module name" for name in self.imports if not _MODULE.match(name)]
+        found += [f"marker {marker!r} must be non-empty ASCII text" for marker in self.markers if not marker or not marker.isascii()]
+        for pattern in self.patterns:
+            try:
+                re.compile(pattern.encode())
+            except (re.error, UnicodeEncodeError) as error:
+                found.append(f"pattern {pattern!r} does not compile: {error}")
+        return found
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Met when every part is: `Requires(imports=("requests",)) & Requires(markers=("async",))`."""
+
+    parts: tuple[Requires, ...]
+
+    def __and__(self, other: "Requires | AllOf") -> "AllOf":
+        if isinstance(other, Requires):
+            return AllOf((*self.parts, other))
+        if isinstance(other, AllOf):
+            return AllOf((*self.parts, *other.parts))
+        return NotImplemented
+
+    def problems(self, kind: str) -> list[str]:
+        return [problem for part in self.parts for problem in part.problems(kind)]
+
+
+@dataclass(frozen=True)
+class EveryFile:
+    """Met by every file: the rule reads every file of its kinds, whatever it contains.
+
+    Also what a rule without a `requires` declaration is treated as (the safe default).
+    """
+
+    def problems(self, kind: str) -> list[str]:
+        return []
+
+
+EVERY_FILE = EveryFile()
+Requirement = Requires | AllOf | EveryFile
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
 class Rule:
     """Base of every rule. Subclass a source base (PythonRule, ...) rather than this."""
 
@@ -91,6 +176,9 @@ class Rule:
     # CVSS-like score as a string ("7.5"); only for security rules (GitHub ranks alerts by it).
     security_severity: ClassVar[str | None] = None
     source_kind: ClassVar[str | None] = None  # set by the per-source base classes
+    # What a file must contain for the rule to fire (see Requires): one requirement for all its
+    # sources, or one per source kind (`{"py": ..., "cfg": ...}`). None: not declared, so every file.
+    requires: ClassVar["Requirement | Mapping[str, Requirement] | None"] = None
     abstract: ClassVar[bool] = True
 
     def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
@@ -99,7 +187,7 @@ class Rule:
         if abstract:
             return
         if not getattr(cls, "sources", ()):
-            cls.sources = tuple(dict.fromkeys(base.source_kind for base in cls.__mro__ if base.__dict__.get("source_kind")))
+            cls.sources = cls.checked_kinds()
         _validate(cls)
         cls.valid = tuple(_as_example(cls, example) for example in cls.valid)
         cls.invalid = tuple(_as_example(cls, example) for example in cls.invalid)
@@ -139,7 +227,7 @@ class Rule:
 
     @classmethod
     def family(cls) -> str:
-        return FAMILIES.get(cls.code[:3], "other")
+        return family_of(cls.code)
 
     @classmethod
     def doc_section(cls, title: str) -> str:
@@ -148,14 +236,22 @@ class Rule:
     @classmethod
     def summary(cls) -> str:
         """The first sentence of "What it does", for tables and SARIF short descriptions."""
-        text = " ".join(cls.doc_section("What it does").split())
-        match = re.match(r"(.+?\.)(\s|$)", text)
-        return match.group(1) if match else text
+        return summary_of(cls.__doc__ or "")
 
     @classmethod
     def documentation(cls) -> str:
         """The docstring as Markdown, dedented."""
         return _dedent_doc(cls.__doc__ or "")
+
+    @classmethod
+    def requirement(cls, kind: str) -> "Requirement":
+        """What a file of `kind` must contain for this rule to fire (EVERY_FILE when undeclared)."""
+        return requirement_for(cls.requires, kind)
+
+    @classmethod
+    def checked_kinds(cls) -> tuple[str, ...]:
+        """The source kinds whose source module runs this rule's checks (none for engine rules)."""
+        return tuple(dict.fromkeys(base.source_kind for base in cls.__mro__ if base.__dict__.get("source_kind")))
 
 
 class PythonRule(Rule, abstract=True):
@@ -329,6 +425,45 @@ def _validate(cls: type[Rule]) -> None:
             float(cls.security_severity)
         except ValueError:
             raise RuleDefinitionError(f"{where}: security_severity must be a numeric string") from None
+    _validate_requires(cls, where)
+
+
+def _validate_requires(cls: type[Rule], where: str) -> None:
+    requires = cls.requires
+    if requires is None:
+        return
+    if isinstance(requires, Mapping):
+        if set(requires) != set(cls.sources):
+            raise RuleDefinitionError(f"{where}: `requires` by kind must name exactly its sources {cls.sources!r}, not {tuple(requires)!r}")
+        declared = dict(requires)
+    else:
+        declared = {kind: requires for kind in cls.sources}
+    for kind, requirement in declared.items():
+        if not isinstance(requirement, (Requires, AllOf, EveryFile)):
+            raise RuleDefinitionError(f"{where}: `requires` must be a Requires (or `a | b`, `a & b`, EVERY_FILE), not {requirement!r}")
+        problems = requirement.problems(kind)
+        if problems:
+            raise RuleDefinitionError(f"{where}: `requires`: {'; '.join(problems)}")
+
+
+def requirement_for(requires: "Requirement | Mapping[str, Requirement] | None", kind: str) -> "Requirement":
+    """The requirement a rule declares for files of `kind`; EVERY_FILE when it declares none."""
+    if requires is None:
+        return EVERY_FILE
+    if isinstance(requires, Mapping):
+        return requires.get(kind, EVERY_FILE)
+    return requires
+
+
+def family_of(code: str) -> str:
+    return FAMILIES.get(code[:3], "other")
+
+
+def summary_of(doc: str) -> str:
+    """The first sentence of a rule docstring's "What it does"."""
+    text = " ".join(_doc_sections(doc)["What it does"].split())
+    match = re.match(r"(.+?\.)(\s|$)", text)
+    return match.group(1) if match else text
 
 
 def _as_example(cls: type[Rule], example: Example | str) -> Example:

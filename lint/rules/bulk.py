@@ -19,7 +19,8 @@ from typing import Iterator
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import ConfigRule, Example, Option, PythonRule
+from lint.rules.base import ConfigRule, Example, Option, PythonRule, Requires
+from lint.rules.requirements import CUMULUSCI_MAPPINGS, SALESFORCE_CALLS, SALESFORCE_COMPONENTS
 from lint.sources.config_camel import endpoints
 from lint.sources.config_dialects import CAMEL, CUMULUSCI, mapping_steps
 from lint.sources.config_model import ConfigDocument
@@ -265,6 +266,7 @@ class WriteInLoop(PythonRule):
     name = "write-in-loop"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = SALESFORCE_CALLS
     options = (BULK_THRESHOLD,)
     valid = [
         # A loop over three literal items is not a volume problem.
@@ -412,6 +414,7 @@ class QueryInLoop(PythonRule):
     name = "query-in-loop"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = SALESFORCE_CALLS
     valid = [
         # One query per object of a constant list is not per record.
         "from simple_salesforce import Salesforce\n"
@@ -614,6 +617,7 @@ class QueryWithoutPagination(PythonRule):
     name = "query-without-pagination"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = SALESFORCE_CALLS
     valid = [
         # LIMIT within one batch, COUNT() and aggregates.
         "from simple_salesforce import Salesforce\n"
@@ -843,6 +847,7 @@ class BatchOverLimit(PythonRule, ConfigRule):
     name = "batch-over-limit"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = {"py": SALESFORCE_CALLS | Requires(markers=("sforce-query-options",)), "cfg": CUMULUSCI_MAPPINGS}
     dialects = (CUMULUSCI,)
     valid = [
         "from simple_salesforce import Salesforce\n"
@@ -1076,6 +1081,7 @@ class RestForBulkVolume(PythonRule, ConfigRule):
     name = "rest-for-bulk-volume"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = {"py": SALESFORCE_CALLS, "cfg": CUMULUSCI_MAPPINGS}
     options = (BULK_THRESHOLD,)
     dialects = (CUMULUSCI,)
     valid = [
@@ -1223,6 +1229,7 @@ class BulkApiV1(PythonRule, ConfigRule):
     name = "bulk-api-v1"
     severity = Severity.NOTE
     confidence = Confidence.HIGH
+    requires = {"py": Requires(imports=("salesforce_bulk", "simple_salesforce")), "cfg": SALESFORCE_COMPONENTS}
     dialects = (CAMEL,)
     valid = [
         "from simple_salesforce import Salesforce\n"

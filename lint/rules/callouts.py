@@ -12,7 +12,7 @@ the path.
 from __future__ import annotations
 
 from lint.findings import Confidence, Location, Severity
-from lint.rules.base import ApexRule, Example
+from lint.rules.base import EVERY_FILE, ApexRule, Example, Requires
 from lint.sources.apex_index import ALLOWS_CALLOUTS, BATCHABLE, QUEUEABLE, SCHEDULABLE, ApexIndex, Frame
 from lint.sources.apex_model import ApexFile, Routine, Step
 from lint.sources.apex_paths import CALLOUT, WRITE, Trace
@@ -98,6 +98,7 @@ class TriggerSyncCallout(ApexRule):
     name = "trigger-sync-callout"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = Requires(markers=("trigger",))
     valid = [
         Example(
             "trigger OrderTrigger on Order (after insert) {\n"
@@ -193,6 +194,7 @@ class AsyncCalloutNotAllowed(ApexRule):
     name = "async-callout-not-allowed"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = Requires(markers=("future", "queueable", "batchable", "schedulable", "extends", "implements"))  # a job may inherit its interface
     valid = [
         Example(
             "public class OrderSync {\n"
@@ -345,6 +347,7 @@ class CalloutAfterDml(ApexRule):
     name = "callout-after-dml"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = EVERY_FILE  # any routine may write and then reach a callout through other classes
     valid = [
         Example(
             "public class OrderSubmit {\n"
@@ -472,6 +475,7 @@ class CalloutInLoop(ApexRule):
     name = "callout-in-loop"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = Requires(markers=("for", "while"))
     valid = [
         Example(
             "public class OrderExport {\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, XmlRule
+from lint.rules.base import Example, Requires, XmlRule
 from lint.sources.xml import XmlDocument
 
 EVENT_DEFINITION = "__e.object-meta.xml"
@@ -50,6 +50,7 @@ class PublishBehaviorImplicit(XmlRule):
     name = "publish-behavior-implicit"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = Requires(markers=("customobject",))
     files = (EVENT_DEFINITION,)
     valid = [
         Example(

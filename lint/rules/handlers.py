@@ -7,7 +7,8 @@ import re
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, PythonRule
+from lint.rules.base import Example, PythonRule, Requires
+from lint.rules.requirements import NETWORK_CALLS, SALESFORCE_CONSUMERS
 from lint.sources.python_clients import ClientCall, client_call
 from lint.sources.python_handlers import OUTBOUND_MESSAGE, WEBHOOK, Consumer, enclosing_consumer, hand_off
 from lint.sources.python_retry import short
@@ -60,6 +61,7 @@ class BlockingCallInAsync(PythonRule):
     name = "blocking-call-in-async"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = (NETWORK_CALLS | Requires(imports=("time",))) & Requires(markers=("async",))
     valid = [
         # Handed to a thread: the coroutine awaits without blocking the loop.
         "import asyncio\nimport requests\n\nasync def fetch(url):\n    return await asyncio.to_thread(requests.get, url, timeout=10)\n",
@@ -199,6 +201,7 @@ class SyncCalloutInHandler(PythonRule):
     name = "sync-callout-in-handler"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = NETWORK_CALLS & SALESFORCE_CONSUMERS
     valid = [
         # Hands the work to FastAPI's BackgroundTasks; the callout runs after the response.
         "import httpx\nfrom fastapi import BackgroundTasks, FastAPI, Request\napp = FastAPI()\n\n"

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import ConfigRule, Example, Option, PythonRule
+from lint.rules.base import ConfigRule, Example, Option, PythonRule, Requires
+from lint.rules.requirements import CUMULUSCI_MAPPINGS, OPENAPI_SPECS, SALESFORCE_CALLS, SALESFORCE_COMPONENTS, SALESFORCE_CONSUMERS
 from lint.sources.config_camel import endpoints
 from lint.sources.config_dialects import CAMEL, CUMULUSCI, KAFKA_CONNECT, OPENAPI, connector, mapping_steps
 from lint.sources.config_model import ConfigDocument, Scalar, Sequence, is_reference
@@ -92,6 +93,7 @@ class CreateInsteadOfUpsert(PythonRule, ConfigRule):
     name = "create-instead-of-upsert"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = {"py": SALESFORCE_CALLS, "cfg": CUMULUSCI_MAPPINGS | SALESFORCE_COMPONENTS}
     dialects = (CUMULUSCI, CAMEL, KAFKA_CONNECT)
     options = (
         Option(
@@ -375,6 +377,7 @@ class UpsertOnRecordId(PythonRule, ConfigRule):
     name = "upsert-on-record-id"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = {"py": SALESFORCE_CALLS, "cfg": CUMULUSCI_MAPPINGS}
     dialects = (CUMULUSCI,)
     valid = [
         "from simple_salesforce import Salesforce\nsf = Salesforce(instance_url=url, session_id=token)\n"
@@ -509,6 +512,7 @@ class RetryWithoutIdempotencyKey(PythonRule, ConfigRule):
     name = "retry-without-idempotency-key"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = {"py": Requires(imports=("requests", "httpx", "aiohttp", "urllib3", "simple_salesforce")), "cfg": OPENAPI_SPECS}
     dialects = (OPENAPI,)
     valid = [
         # The key is sent.
@@ -740,6 +744,7 @@ class ConsumerWithoutDedupe(PythonRule):
     name = "consumer-without-dedupe"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = (SALESFORCE_CALLS | Requires(imports=("requests", "httpx", "aiohttp", "urllib3"), markers=("insert", "bulk_create", "objects"))) & SALESFORCE_CONSUMERS
     valid = [
         # Dedupe on the replay id.
         "import pubsub_api_pb2 as pb2\n\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, LinterRule
+from lint.rules.base import Example, LinterRule, Requires
 
 
 class ParseError(LinterRule):
@@ -39,6 +39,7 @@ class ParseError(LinterRule):
     name = "parse-error"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = Requires()  # reported on the files other rules read; see README, "Performance"
     valid = [
         "import requests\n\nresponse = requests.get(url, timeout=10)\n",
         # A malformed config file that configures no Salesforce integration is not parsed at all.
@@ -81,6 +82,7 @@ class UnusedSuppression(LinterRule):
     name = "unused-suppression"
     severity = Severity.NOTE
     confidence = Confidence.HIGH
+    requires = Requires(markers=("intlint:",))
     valid = [
         "import requests\n\nrequests.get(url)  # intlint: ignore[IL401] internal mock server\n",
     ]

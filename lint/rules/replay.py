@@ -18,7 +18,8 @@ from functools import cached_property
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import ApexRule, ConfigRule, Example, PythonRule
+from lint.rules.base import ApexRule, ConfigRule, Example, PythonRule, Requires
+from lint.rules.requirements import SALESFORCE_CALLS, SALESFORCE_COMPONENTS, SUBSCRIBE_CALL, SUBSCRIPTIONS
 from lint.rules.callouts import non_test_routines
 from lint.sources.apex_index import ApexIndex
 from lint.sources.apex_model import EVENTBUS_PUBLISH, ApexFile
@@ -230,6 +231,7 @@ class ReplayNotPersisted(PythonRule, ConfigRule):
     name = "replay-not-persisted"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = {"py": SUBSCRIPTIONS, "cfg": SALESFORCE_COMPONENTS}
     dialects = (CAMEL, KAFKA_CONNECT)
     valid = [
         # The received position reaches Redis, and the subscription resumes from it.
@@ -599,6 +601,7 @@ class ReplayMarkedBeforeProcessing(PythonRule):
     name = "replay-marked-before-processing"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = Requires(imports=("aiosfstream", "aiocometd"), patterns=(SUBSCRIBE_CALL,))  # subscription loops and callbacks
     valid = [
         # MANUAL policy, marker stored once processing succeeded.
         Example(
@@ -796,6 +799,7 @@ class CompositeStatusUnchecked(FollowsResults):
     name = "composite-status-unchecked"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = SALESFORCE_CALLS & Requires(markers=("composite",))
     valid = [
         # Each result's success is read.
         Example(
@@ -927,6 +931,7 @@ class BulkFailuresIgnored(FollowsResults):
     name = "bulk-failures-ignored"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = Requires(imports=("simple_salesforce", "salesforce_bulk"))
     valid = [
         Example(
             "from simple_salesforce import Salesforce\n\n"
@@ -1117,6 +1122,7 @@ class PublishResultIgnored(FollowsResults, ApexRule):
     name = "publish-result-ignored"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = Requires(markers=("publish",))  # `stub.Publish(...)`, `PublishStream`, Apex `EventBus.publish`
     valid = [
         Example(
             "import pubsub_api_pb2 as pb2\n\n"

@@ -13,7 +13,9 @@ from weakref import WeakKeyDictionary
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, PythonRule
+from lint.rules.base import ConfigRule, Example, PythonRule, Requires
+from lint.sources.config_dialects import CAMEL, CUMULUSCI, GENERIC, KAFKA_CONNECT, TAP
+from lint.sources.config_model import ConfigDocument, Scalar, is_reference
 from lint.sources.python_calls import has_double_star, is_none, keyword, positional, walk
 from lint.sources.paths import is_test_path
 from lint.sources.python_clients import ClientCall, client_call
@@ -34,6 +36,14 @@ from lint.sources.python_retry import (
 )
 from lint.sources.python_salesforce import WRITE_METHODS
 from lint.sources.python_sessions import first_origin, is_mount, resolved, session_timeout, short
+
+# What a file must import for these rules to find anything: a client that talks to another system,
+# or a library that retries.
+CLIENTS = Requires(imports=("requests", "httpx", "aiohttp", "urllib", "urllib3", "http", "simple_salesforce", "salesforce_bulk"))
+RETRY_LIBRARIES = Requires(imports=("tenacity", "backoff", "retrying", "retry", "celery"))
+# What a config file must say for IL401 / IL403 to find anything in it.
+TIMEOUT_KEYS = Requires(markers=("timeout",))
+RETRY_KEYS = Requires(markers=("retr",))
 
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 REQUESTS_FUNCTIONS = frozenset(f"requests.{verb}" for verb in HTTP_VERBS)
@@ -163,10 +173,79 @@ def function_label(facts: PythonFacts) -> str:
     return f" in `{function.name.value}`" if function is not None else ""
 
 
+# -- config settings (IL401, IL403) --------------------------------------------------------
+
+# The documents whose settings are read: every scanned dialect but OpenAPI, whose `timeout: 0` would be an example payload.
+SETTING_DIALECTS = (CUMULUSCI, CAMEL, KAFKA_CONNECT, TAP, GENERIC)
+KEY_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")  # `request.timeout.ms`, `readTimeout`, `HTTPTimeout`
+TIMEOUT_WORD = "timeout"
+RETRY_WORDS = frozenset({"retry", "retries"})
+MILLISECOND_WORDS = frozenset({"ms", "millis", "milliseconds"})
+UNIT_WORDS = frozenset({*MILLISECOND_WORDS, "s", "sec", "secs", "second", "seconds", "in"})
+# Words that may stand with `timeout` in the name of an HTTP, API or connection timeout (`read_timeout`,
+# `request.timeout.ms`, `connectTimeout`); `session_timeout`, `idle_timeout` or `lock_timeout` mean something else.
+TIMEOUT_QUALIFIERS = frozenset(
+    {
+        *UNIT_WORDS,
+        *("request", "requests", "read", "connect", "connection", "socket", "http", "https", "api", "client", "response"),
+        *("call", "callout", "rest", "soap", "bulk", "query", "default", "network", "total", "salesforce", "sf", "sfdc"),
+    }
+)
+# Words that may stand with `retry`/`retries` in the name of a retry limit (`max_retries`, `retry.max.attempts`,
+# Kafka Connect's `errors.retry.timeout`); `retry_backoff_ms` or `retry_on_timeout` are not limits.
+RETRY_QUALIFIERS = frozenset(
+    {
+        *UNIT_WORDS,
+        *("max", "maximum", "count", "attempts", "attempt", "limit", "num", "number", "total", "errors", "error"),
+        *("request", "requests", "http", "api", "connection", "connect", "salesforce", "sf", "sfdc", "timeout", "time", "duration"),
+    }
+)
+RETRY_TIME_WORDS = frozenset({*MILLISECOND_WORDS, "timeout", "time", "duration"})
+NO_TIMEOUT = frozenset({"none", "infinite", "infinity", "unlimited"})  # not null: it usually means "use the default"
+UNLIMITED = frozenset({"unlimited", "infinite", "infinity", "forever"})
+UNLIMITED_COUNT = -1
+# Where `timeout: 0` means "do not wait" rather than "wait forever": Camel's pollEnrich.
+NON_BLOCKING = frozenset({"pollEnrich", "poll-enrich"})
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """A config key with a literal scalar value, and the words of its name (`request.timeout.ms`: request, timeout, ms)."""
+
+    key: Scalar
+    value: Scalar
+    words: frozenset[str]
+    in_milliseconds: bool  # named so (`.ms`, `_millis`), or a Kafka Connect setting, whose durations all are
+
+    def named(self, anchors: frozenset[str], qualifiers: frozenset[str]) -> bool:
+        """The key's name has one of `anchors` and no word but those and `qualifiers`."""
+        return bool(self.words & anchors) and self.words <= anchors | qualifiers
+
+
+def literal_settings(document: ConfigDocument) -> Iterator[_Setting]:
+    """Every key of the document whose value is a literal scalar (not `${ENV}`, `{{placeholder}}` or a secret)."""
+    for match in document.select("**"):
+        if match.key is not None and isinstance(match.value, Scalar) and not is_reference(match.value, match.key):
+            words = frozenset(word.lower() for word in KEY_WORDS.findall(match.key.text))
+            yield _Setting(match.key, match.value, words, bool(words & MILLISECOND_WORDS) or document.dialect == KAFKA_CONNECT)
+
+
+def _disables_timeout(setting: _Setting) -> bool:
+    if not setting.named(frozenset({TIMEOUT_WORD}), TIMEOUT_QUALIFIERS) or NON_BLOCKING.intersection(map(str, setting.value.path)):
+        return False
+    return setting.value.number() == 0 or setting.value.is_(*NO_TIMEOUT)
+
+
+def _retries_forever(setting: _Setting) -> bool:
+    if not setting.named(RETRY_WORDS, RETRY_QUALIFIERS):
+        return False
+    return setting.value.number() == UNLIMITED_COUNT or setting.value.is_(*UNLIMITED)
+
+
 # -- IL401 ---------------------------------------------------------------------------------
 
 
-class MissingTimeout(PythonRule):
+class MissingTimeout(PythonRule, ConfigRule):
     """
     ## What it does
     Finds HTTP and Salesforce calls that can wait forever for a reply.
@@ -177,6 +256,8 @@ class MissingTimeout(PythonRule):
     timeout, aiohttp requests given `timeout=None` and an `aiohttp.ClientTimeout()`
     with no limit, and simple_salesforce SFType writes (`sf.Contact.create`, which
     take no timeout) through a `Salesforce(...)` client built without `session=`.
+    In config: an HTTP, API or connection timeout key (`timeout`, `request_timeout`,
+    `readTimeout`, `request.timeout.ms`) set to `0`, `none` or `infinite`.
 
     A same-module `requests.Session` subclass whose `request`/`send` sets a default
     timeout, or an `HTTPAdapter` subclass whose `send` does, mounted on the session
@@ -225,6 +306,8 @@ class MissingTimeout(PythonRule):
     name = "missing-timeout"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = {"py": CLIENTS, "cfg": TIMEOUT_KEYS}
+    dialects = SETTING_DIALECTS
     valid = [
         "import requests\nrequests.get('https://example.my.salesforce.com/services/data/', timeout=10)\n",
         # **kwargs may carry the timeout: stay silent rather than guess.
@@ -286,6 +369,18 @@ class MissingTimeout(PythonRule):
         # Not the requests library: a local object that happens to have .get().
         "cache = {}\ncache.get('key')\n",
         "import aiohttp\n\nasync def fetch(url):\n    async with aiohttp.ClientSession() as session:\n        return await session.get(url)\n",
+        # Config: bounded timeouts, a null (the default), a value from the environment, and timeouts that are not
+        # HTTP waits (a session lifetime, Camel's pollEnrich, where 0 means "do not wait").
+        Example(
+            "salesforce:\n  request_timeout: 300\n  readTimeout: 30s\n  connect_timeout: null\n  timeout: ${SF_TIMEOUT}\n"
+            "  session_timeout: 0\n  idle_timeout: 0\n",
+            path="config/salesforce-sync.yml",
+        ),
+        Example(
+            "- route:\n    from:\n      uri: timer:orders\n      steps:\n        - pollEnrich:\n            simple: file:inbox\n            timeout: 0\n"
+            "        - to: salesforce:upsertSObject?sObjectName=Order__c&sObjectIdName=ERP_Id__c\n",
+            path="routes/orders.camel.yaml",
+        ),
     ]
     invalid = [
         Example("import requests\nrequests.get('https://example.my.salesforce.com/services/data/')\n", line=2),
@@ -327,6 +422,8 @@ class MissingTimeout(PythonRule):
             "    sf.Order__c.upsert(f\"External_Id__c/{order['id']}\", order)\n",
             line=6,
         ),
+        Example("salesforce:\n  instance_url: https://acme.my.salesforce.com\n  request_timeout: 0\n", path="config/salesforce-sync.yml", line=3),
+        Example("salesforce:\n  api_version: '61.0'\n  readTimeout: none\n", path="config/salesforce-sync.yml", line=3),
     ]
 
     def __init__(self, context) -> None:
@@ -373,6 +470,17 @@ class MissingTimeout(PythonRule):
             self._check_sobject_write(node)
 
     # requests
+
+    def check(self, document: ConfigDocument) -> None:
+        for setting in literal_settings(document):
+            if _disables_timeout(setting):
+                bound = "`30000` (30 seconds)" if setting.in_milliseconds else "30 seconds"
+                self.report(
+                    setting.value,
+                    f"{document.dialect.label} key `{setting.key.text}` is `{setting.value.text}`, which turns the timeout off, so a stalled "
+                    f"Salesforce or HTTP endpoint holds the worker and its connection until the process is killed; set a bounded timeout such as {bound}.",
+                    hint=f"set `{setting.key.text}` to a bounded timeout such as {bound}",
+                )
 
     def _is_requests_session_call(self, node: cst.Call) -> bool:
         if not self._is_client_call(node, (REQUESTS_SESSION,), HTTP_VERBS | {"send"}):
@@ -559,6 +667,7 @@ class MissingRetry(PythonRule):
     name = "missing-retry"
     severity = Severity.WARNING
     confidence = Confidence.MEDIUM
+    requires = CLIENTS
     valid = [
         # A client module: its functions are called from elsewhere, where the retry may be.
         "import requests\n\ndef upsert_contact(url, body):\n    requests.patch(url, json=body, timeout=30)\n",
@@ -846,7 +955,7 @@ class _RetryPolicyRule(PythonRule, abstract=True):
         self.report(node, message, hint=hint)
 
 
-class UnboundedRetry(_RetryPolicyRule):
+class UnboundedRetry(_RetryPolicyRule, ConfigRule):
     """
     ## What it does
     Finds retries that never give up. It reports tenacity `@retry`/`Retrying()`/`AsyncRetrying()`
@@ -856,6 +965,8 @@ class UnboundedRetry(_RetryPolicyRule):
     `autoretry_for` task with `max_retries=None`, a urllib3 `Retry(total=None)` with
     no other count, and a hand-written `while True`/`itertools.count()` loop that
     goes round again on failure of an integration call with no counter or deadline.
+    In config: a retry limit (`retries`, `max_retries`, `maxRetries`, `retry.max.attempts`,
+    Kafka Connect's `errors.retry.timeout`) set to `-1`, `unlimited` or `infinite`.
 
     `stop=` and `wait=` given through variables or combinators
     (`stop_after_attempt(3) | stop_after_delay(30)`) count as set, and `**options`
@@ -890,6 +1001,8 @@ class UnboundedRetry(_RetryPolicyRule):
     name = "unbounded-retry"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = {"py": CLIENTS | RETRY_LIBRARIES, "cfg": RETRY_KEYS}
+    dialects = SETTING_DIALECTS
     valid = [
         "from tenacity import retry, stop_after_attempt, wait_exponential\n\n"
         "@retry(stop=stop_after_attempt(5), wait=wait_exponential())\ndef push(order):\n    client.post(order)\n",
@@ -916,6 +1029,11 @@ class UnboundedRetry(_RetryPolicyRule):
         # A `while True` retry of something that is not an integration call.
         "def ask():\n    while True:\n        try:\n            return int(input('count? '))\n        except ValueError:\n            continue\n",
         "from urllib3.util.retry import Retry\nPOLICY = Retry(total=None, connect=3, read=2, backoff_factor=1)\n",
+        # Config: bounded retries, a null (the default), a value from the environment, and -1 on keys that are not limits.
+        Example(
+            "salesforce:\n  max_retries: 5\n  retry_count: null\n  retries: ${SF_RETRIES}\n  retry_backoff_ms: -1\n  retry_on_timeout: true\n",
+            path="config/salesforce-sync.yml",
+        ),
     ]
     invalid = [
         Example("from tenacity import retry\n\n@retry\ndef push(order):\n    client.post(order)\n", line=3),
@@ -936,7 +1054,23 @@ class UnboundedRetry(_RetryPolicyRule):
             "            continue\n",
             line=5,
         ),
+        Example("salesforce:\n  instance_url: https://acme.my.salesforce.com\n  max_retries: -1\n", path="config/salesforce-sync.yml", line=3),
+        Example("salesforce:\n  api_version: '61.0'\n  maxRetries: unlimited\n", path="config/salesforce-sync.yml", line=3),
     ]
+
+    def check(self, document: ConfigDocument) -> None:
+        for setting in literal_settings(document):
+            if _retries_forever(setting):
+                if setting.words & RETRY_TIME_WORDS:
+                    bound = "a bounded retry time such as " + ("`300000` (5 minutes)" if setting.in_milliseconds else "5 minutes")
+                else:
+                    bound = "a bounded number of retries such as `5`"
+                self.report(
+                    setting.value,
+                    f"{document.dialect.label} key `{setting.key.text}` is `{setting.value.text}`, which retries without limit, so a permanent "
+                    f"failure (a validation error, revoked credentials) is retried forever, burning API requests and never surfacing the error; set {bound}.",
+                    hint=f"set `{setting.key.text}` to {bound}",
+                )
 
     def lacks(self, policy: RetryPolicy) -> bool:
         return not policy.stop
@@ -1001,6 +1135,7 @@ class RetryWithoutBackoff(_RetryPolicyRule):
     name = "retry-without-backoff"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = CLIENTS | RETRY_LIBRARIES
     valid = [
         "from tenacity import retry, stop_after_attempt, wait_exponential\n\n"
         "@retry(stop=stop_after_attempt(5), wait=wait_exponential())\ndef push(order):\n    client.post(order)\n",
@@ -1120,6 +1255,7 @@ class UnboundedPolling(PythonRule):
     name = "unbounded-polling"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = CLIENTS
     valid = [
         # A deadline in the test, or checked in the body.
         "import time\nimport requests\n\ndef wait(url):\n    deadline = time.monotonic() + 600\n"
@@ -1338,6 +1474,7 @@ class SwallowedIntegrationError(PythonRule):
     name = "swallowed-integration-error"
     severity = Severity.WARNING
     confidence = Confidence.MEDIUM
+    requires = CLIENTS
     valid = [
         # Re-raised, recorded for replay, or turned into an error value.
         "import requests\n\ndef push(body):\n    try:\n        requests.post(URL, json=body, timeout=30)\n"

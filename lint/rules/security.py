@@ -1,10 +1,14 @@
 """IL5xx: security — how integrations log in, where their secrets live, and what they send in clear text.
 
 The rules read names and constants through the shared facts (`value_of`,
-`string_template`, `type_of`) and Salesforce calls through the shared
-classifier (`likely_salesforce_call`). What this family adds is its judgement:
-which arguments carry credentials, endpoints or API versions, what counts as a
-placeholder rather than a secret, and where a query's values come from.
+`string_template`, `type_of`), Salesforce calls through the shared classifier
+(`likely_salesforce_call`), network calls and logins through python_clients,
+request and event handlers through python_handlers, and loops through
+`report_in_loop`. What a secret and a test path look like comes from
+lint.sources.secrets and lint.sources.paths, shared with the other families.
+What this family adds is its judgement: which arguments carry credentials,
+endpoints or API versions, where a query's values come from, and whether a
+login's result is kept.
 
 Two conventions hold for every rule here:
 - A constant is read through names (`password=SF_PASSWORD`), never from a
@@ -16,18 +20,32 @@ Two conventions hold for every rule here:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar
+from urllib.parse import unquote_plus
 
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, Option, PythonRule
+from lint.rules.base import Example, Option, PythonRule, Requires
 from lint.rules.bulk import short
-from lint.sources.python_calls import is_none, keyword, positional
-from lint.sources.python_facts import SALESFORCE, SFTYPE, PythonFacts
-from lint.sources.python_salesforce import CLIENT_NAME, FORMAT_SOQL, HTTP_CLIENTS, HTTP_MODULES, HTTP_VERBS, likely_salesforce_call
+from lint.rules.requirements import SALESFORCE_CALLS
+from lint.sources.paths import is_test_path
+from lint.sources.python_calls import argument, is_false, is_none, keyword, literal_text, positional, walk
+from lint.sources.python_clients import (
+    HTTP_CLIENT_TYPES,
+    HTTP_VERBS,
+    METHOD_FIRST,
+    SALESFORCE_LOGINS,
+    client_call,
+    http_request,
+    is_http_library_call,
+)
+from lint.sources.python_facts import AIOHTTP_SESSION, COMPREHENSIONS, SALESFORCE, SFTYPE, Loop, PythonFacts
+from lint.sources.python_handlers import WEBHOOK, Consumer, enclosing_handler, handler_of
+from lint.sources.python_loops import loop_shape
+from lint.sources.python_salesforce import CLIENT_NAME, FORMAT_SOQL, HTTP_MODULES, likely_salesforce_call
+from lint.sources.secrets import SECRET_NAMES, bearer_token, is_private_key, looks_like_secret
 
 # -- what the rules read -----------------------------------------------------------
 
@@ -35,33 +53,19 @@ from lint.sources.python_salesforce import CLIENT_NAME, FORMAT_SOQL, HTTP_CLIENT
 SALESFORCE_PARAMS = ("username", "password", "security_token", "session_id", "instance", "instance_url", "organizationId", "version")
 LOGIN_PARAMS = ("username", "password", "security_token", "organizationId", "sf_version")
 SFTYPE_PARAMS = ("object_name", "session_id", "sf_instance", "sf_version")
-SALESFORCE_LOGIN = frozenset({"simple_salesforce.SalesforceLogin", "simple_salesforce.login.SalesforceLogin"})
-LOGIN_SIGNATURES = {SALESFORCE: SALESFORCE_PARAMS, **{name: LOGIN_PARAMS for name in SALESFORCE_LOGIN}}
+LOGIN_SIGNATURES = {SALESFORCE: SALESFORCE_PARAMS, **{name: LOGIN_PARAMS for name in SALESFORCE_LOGINS}}
 # Where simple_salesforce's entry points take the API version: qualified name -> (parameter, position).
 VERSION_PARAMETERS = {
     SALESFORCE: ("version", SALESFORCE_PARAMS.index("version")),
     SFTYPE: ("sf_version", SFTYPE_PARAMS.index("sf_version")),
-    **{name: ("sf_version", LOGIN_PARAMS.index("sf_version")) for name in SALESFORCE_LOGIN},
+    **{name: ("sf_version", LOGIN_PARAMS.index("sf_version")) for name in SALESFORCE_LOGINS},
 }
 PASSWORD_AUTHENTICATOR = frozenset({"aiosfstream.PasswordAuthenticator", "aiosfstream.auth.PasswordAuthenticator"})
 STREAMING_CLIENT = frozenset({"aiosfstream.SalesforceStreamingClient", "aiosfstream.client.SalesforceStreamingClient"})
 
-AIOHTTP_SESSION = "aiohttp.ClientSession"
-HTTP_CLIENT_TYPES = frozenset({*HTTP_CLIENTS, AIOHTTP_SESSION, "urllib3.PoolManager"})
-HTTP_LIBRARIES = frozenset({*HTTP_MODULES, "aiohttp"})
-URLLIB_REQUESTS = frozenset({"urllib.request.urlopen", "urllib.request.Request", "urllib.request.urlretrieve"})
-METHOD_FIRST = frozenset({"request", "stream", "urlopen"})  # `(method, url, ...)` signatures
-
+REQUEST_ROOTS = frozenset({"request", "req"})  # the request object of Flask, Quart, Django and aiohttp views
 SALESFORCE_LIBRARIES = ("simple_salesforce", "salesforce_bulk", "aiosfstream", "sfdclib", "pyforce", "beatbox")
-TEST_DIRECTORIES = frozenset({"tests", "test"})
 MAX_HOPS = 5  # names followed through names, f-strings and concatenations
-
-
-def is_test_path(path: str) -> bool:
-    """Test code: under a `tests`/`test` directory, or a `test_*.py`, `*_test.py` or `conftest.py` file."""
-    parts = PurePosixPath(path).parts
-    name = parts[-1] if parts else ""
-    return bool(TEST_DIRECTORIES.intersection(parts[:-1])) or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
 def callee_label(facts: PythonFacts, call: cst.Call) -> str:
@@ -71,78 +75,10 @@ def callee_label(facts: PythonFacts, call: cst.Call) -> str:
     return f"`{name}(...)`" if constructor else f"`{name}`"
 
 
-def argument(call: cst.Call, name: str, index: int | None = None) -> cst.BaseExpression | None:
-    """The `name=` argument of a call, else its positional argument at `index`."""
-    named = keyword(call, name)
-    if named is not None:
-        return named.value
-    values = positional(call)
-    return values[index].value if index is not None and index < len(values) else None
-
-
-@dataclass(frozen=True)
-class HttpRequest:
-    """An HTTP call through requests, httpx, aiohttp, urllib3 or urllib."""
-
-    method: str | None  # "POST", ...; None when chosen at run time or not given
-    url: cst.BaseExpression | None
-
-
-def http_request(facts: PythonFacts, call: cst.Call) -> HttpRequest | None:
-    """`requests.post(url)`, `session.request("PATCH", url)`, `urlopen(url)`: the request a call sends, if it is one."""
-    func = call.func
-    qualified = facts.qualified_name(func)
-    if qualified in URLLIB_REQUESTS:
-        return HttpRequest(None, argument(call, "url", 0))
-    module, _, verb = (qualified or "").rpartition(".")
-    if module not in HTTP_LIBRARIES:
-        if not (isinstance(func, cst.Attribute) and facts.is_type(func.value, *HTTP_CLIENT_TYPES)):
-            return None
-        verb = func.attr.value
-    if verb in METHOD_FIRST:
-        chosen = argument(call, "method", 0)
-        method = facts.string_template(chosen) if chosen is not None else None
-        return HttpRequest(method.upper() if method else None, argument(call, "url", 1))
-    if verb in HTTP_VERBS:
-        return HttpRequest(verb.upper(), argument(call, "url", 0))
-    return None
-
-
-def is_http_library_call(facts: PythonFacts, call: cst.Call) -> bool:
-    """A function of requests/httpx/aiohttp (`httpx.Client(...)`, `requests.get`) or a method of one of their clients."""
-    func = call.func
-    module = (facts.qualified_name(func) or "").rpartition(".")[0]
-    return module in HTTP_LIBRARIES or (isinstance(func, cst.Attribute) and facts.is_type(func.value, *HTTP_CLIENT_TYPES))
-
-
-def imports(facts: PythonFacts, *libraries: str) -> bool:
-    """The module imports (at module level) something from one of `libraries`."""
-    bindings = facts.module_scope.names.values()
-    return any((binding.qualified or "").split(".")[0] in libraries for binding in bindings)
-
-
-def literal_text(expr: cst.BaseExpression | None) -> str | None:
-    """The text of a string written out in full (no f-string, no names), else None."""
-    if isinstance(expr, cst.SimpleString):
-        try:
-            value = expr.evaluated_value
-        except Exception:  # malformed escapes: unknown, rather than a failed file
-            return None
-        return value if isinstance(value, str) else None
-    if isinstance(expr, cst.ConcatenatedString):
-        left, right = literal_text(expr.left), literal_text(expr.right)
-        return None if left is None or right is None else left + right
-    return None
-
-
 def record_attributes(facts: PythonFacts, node: cst.Dict) -> cst.Dict | None:
     """The `attributes` of a record written out as the API returns it: `{"attributes": {"type": ..., "url": ...}, ...}`."""
     attributes = facts.dict_value(node, "attributes")
     return attributes if isinstance(attributes, cst.Dict) else None
-
-
-def is_false(expr: cst.BaseExpression | None) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "False"
 
 
 class SecurityRule(PythonRule, abstract=True):
@@ -174,7 +110,7 @@ class SecurityRule(PythonRule, abstract=True):
         finding depends on it (rendering the module's code costs as much as a traversal)."""
         if self._about_salesforce is None:
             code = self.facts.module.code
-            self._about_salesforce = imports(self.facts, *SALESFORCE_LIBRARIES) or "salesforce" in code.lower() or "/services/data/" in code
+            self._about_salesforce = self.facts.imports(*SALESFORCE_LIBRARIES) or "salesforce" in code.lower() or "/services/data/" in code
         return self._about_salesforce
 
     def constant(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -204,8 +140,9 @@ class SecurityRule(PythonRule, abstract=True):
 # -- IL501 / IL502: password logins ----------------------------------------------------
 
 SOAP_LOGIN_REMOVED = 65.0  # SOAP login() is unavailable from API version 65.0
-PASSWORD_GRANT = re.compile(r"(^|&)grant_type=password(&|$)")
+GRANT_IN_FORM = re.compile(r"(?:^|&)grant_type=(?P<grant>[^&]*)")
 TOKEN_PATH = "/services/oauth2/token"
+TOKEN_BODIES = ("data", "content", "params")  # where requests, httpx and aiohttp take a form body
 URLENCODE = "urllib.parse.urlencode"
 JWT_FIX = "use the JWT bearer flow (`consumer_key=`, `privatekey_file=`) or client credentials"
 
@@ -260,6 +197,44 @@ def password_login(rule: SecurityRule, call: cst.Call) -> Login | None:
     else:
         kind = SOAP_PASSWORD
     return Login(kind, args.get(VERSION_PARAMETERS[qualified][0]))
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """A POST to Salesforce's OAuth token endpoint: a login by another name."""
+
+    grant: str | None  # the `grant_type` the body asks for, when it can be read
+    endpoint: bool  # the URL names `/services/oauth2/token`; else its URL is unknown, in a module about Salesforce
+
+
+def token_request(rule: SecurityRule, call: cst.Call) -> TokenRequest | None:
+    """`requests.post(f"{LOGIN}/services/oauth2/token", data={...})`, or a POST of a `grant_type` form to a URL not
+    known here in a module about Salesforce; None for other calls and other identity providers' token endpoints."""
+    request = http_request(rule.facts, call)
+    if request is None or request.method != "POST" or request.url is None:
+        return None
+    url = rule.facts.string_template(request.url)
+    endpoint = url is not None and TOKEN_PATH in url
+    if url is not None and url.replace("{}", "") and not endpoint:
+        return None  # another identity provider's token endpoint
+    grant = next(filter(None, (_grant_type(rule, argument(call, name)) for name in TOKEN_BODIES)), None)
+    if not endpoint and (grant is None or not rule.about_salesforce()):
+        return None
+    return TokenRequest(grant, endpoint)
+
+
+def _grant_type(rule: SecurityRule, body: cst.BaseExpression | None) -> str | None:
+    """The `grant_type` of a token request body: a dict, a form string or `urlencode({...})`."""
+    body = rule.constant(body) if body is not None else None
+    if isinstance(body, cst.Call) and rule.facts.qualified_name(body.func) == URLENCODE and body.args:
+        body = rule.constant(body.args[0].value)
+    if isinstance(body, cst.Dict):
+        value = rule.facts.dict_value(body, "grant_type")
+        grant = rule.facts.string_template(value) if value is not None else None
+    else:
+        match = GRANT_IN_FORM.search(rule.facts.string_template(body) or "") if body is not None else None
+        grant = unquote_plus(match["grant"]) if match else None
+    return grant if grant and "{}" not in grant else None
 
 
 def api_version(expr: cst.BaseExpression | None) -> float | None:
@@ -371,32 +346,14 @@ class PasswordFlow(SecurityRule):
             self._check_token_request(node)
 
     def _check_token_request(self, node: cst.Call) -> None:
-        request = http_request(self.facts, node)
-        if request is None or request.method != "POST" or request.url is None:
-            return
-        url = self.facts.string_template(request.url)
-        salesforce_endpoint = url is not None and TOKEN_PATH in url
-        if url is not None and url.replace("{}", "") and not salesforce_endpoint:
-            return  # another identity provider's token endpoint
-        if any(self._grants_password(argument(node, name)) for name in ("data", "content", "params")) and (salesforce_endpoint or self.about_salesforce()):
-            confidence = None if salesforce_endpoint else Confidence.MEDIUM
+        found = token_request(self, node)
+        if found is not None and found.grant == "password":
             self._report(
                 node,
                 f"requests an OAuth token with `grant_type=password` (the username-password flow), {OAUTH_PASSWORD.drawbacks}",
                 "request `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (JWT bearer) or `client_credentials`",
-                confidence,
+                None if found.endpoint else Confidence.MEDIUM,
             )
-
-    def _grants_password(self, body: cst.BaseExpression | None) -> bool:
-        """A token request body (dict, form string or `urlencode({...})`) asking for the password grant."""
-        body = self.constant(body) if body is not None else None
-        if isinstance(body, cst.Call) and self.facts.qualified_name(body.func) == URLENCODE and body.args:
-            body = self.constant(body.args[0].value)
-        if isinstance(body, cst.Dict):
-            grant = self.facts.dict_value(body, "grant_type")
-            return grant is not None and self.facts.string_template(grant) == "password"
-        text = self.facts.string_template(body) if body is not None else None
-        return text is not None and bool(PASSWORD_GRANT.search(text))
 
     def _report(self, node: cst.Call, what: str, fix: str = JWT_FIX, confidence: Confidence | None = None) -> None:
         self.report(
@@ -440,6 +397,7 @@ class SoapLoginUnavailable(SecurityRule):
     name = "soap-login-unavailable"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = Requires(imports=("simple_salesforce",))  # its logins, named through the import
     checks_tests = True  # the login fails wherever it runs
     security_severity = "3.1"
     tags = ("credentials",)
@@ -471,41 +429,542 @@ class SoapLoginUnavailable(SecurityRule):
             )
 
 
+# -- IL503: logins per call ------------------------------------------------------------------
+
+# Decorators that run a function once and keep its result (functools, cachetools, Django, Streamlit, ...).
+CACHING_DECORATORS = frozenset(
+    {
+        "lru_cache", "cache", "cached_property", "cached", "cachedmethod", "ttl_cache", "lfu_cache", "rr_cache",
+        "fifo_cache", "mru_cache", "alru_cache", "cache_resource", "memoize", "memoized", "memoise", "memoised",
+    }
+)  # fmt: skip
+# Words of a name or attribute that a memoising check reads: the client, the token, a cache, an expiry (a 401).
+CACHE_STATE = re.compile(
+    r"(^|_)(cache[sd]?|memo\w*|expir\w*|ttl|tokens?|sessions?|clients?|conn|connection|sf|sfdc|salesforce|logged_in|auth\w*"
+    r"|unauthori[sz]ed|invalid_session\w*)(_|\d|$)"
+)
+UNAUTHORIZED = "401"
+CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+INTERACTIVE_GRANTS = frozenset({"authorization_code"})  # a user signing in through the web server flow: once per user
+SLEEPS = frozenset({"time.sleep", "asyncio.sleep"})
+SELF_NAMES = frozenset({"self", "cls"})
+SOAP_LIMIT = " (SOAP `login()` allows 3,600 calls per user per hour)"
+CLIENT_FIX = "create the client once (at module level, or in a factory cached with `functools.lru_cache`) and reuse it and its session id"
+SESSION_FIX = "log in once (at module level, or in a function cached with `functools.lru_cache`) and reuse the session id"
+TOKEN_FIX = "request the token once and reuse it until it expires (keep it with its `expires_in`, or cache the function that gets it)"
+
+
+@dataclass(frozen=True)
+class LoginCall:
+    """A call that logs in, as messages name it."""
+
+    label: str  # "`Salesforce(...)`", "`requests.post`"
+    what: str  # "logs in", "requests a new OAuth token"
+    fix: str
+    soap: bool  # SOAP `login()`, limited to 3,600 calls per user per hour
+    confidence: Confidence | None = None  # None: the rule's own
+
+
+@dataclass
+class _Frame:
+    """What the traversal has read of the function it is in (or of the module), up to the current node."""
+
+    cached: bool = False  # a caching decorator on it or on a function around it
+    shared: set[str] = field(default_factory=set)  # names declared `global`/`nonlocal`
+    tests: list[cst.BaseExpression] = field(default_factory=list)  # conditions of its `if`s so far (early returns included)
+    guards: list[cst.BaseExpression] = field(default_factory=list)  # conditions of the `if`s around the node
+    handling: int = 0  # `except` clauses around the node
+    fallback: int = 0  # right operands of `or` around the node
+
+
+class LoginPerCall(SecurityRule):
+    """
+    ## What it does
+    Finds logins that run again for every record, request or event: a
+    simple_salesforce client built with credentials (`Salesforce(...)` in any
+    mode but an existing `session_id`), `SalesforceLogin(...)`, salesforce_bulk's
+    `SalesforceBulk(...)` without a session id, and POSTs to Salesforce's OAuth
+    token endpoint (`/services/oauth2/token`) — inside a loop, or a same-module
+    function called in one; inside a request or event handler (web routes,
+    Pub/Sub API and CometD subscriptions and their callbacks, Celery tasks and
+    other work handed off per event); or in a same-module function such a
+    handler calls.
+
+    Not flagged: logins whose result is kept — built at module level or in
+    `__init__`, in a function decorated with `functools.lru_cache`/`cache`/
+    `cached_property` (or cachetools'), stored in a module global (`global`),
+    memoised behind a check (`if self._sf is None:`, `if not cache.get(...)`,
+    an early `return` of the cached client, a token's expiry), the fallback of
+    `or`, or in an `except` clause (logging in again after an expired session);
+    logins whose credentials change with the loop or the request (one per org,
+    one per user signing in); the web server flow's `authorization_code`
+    exchange; retry loops, loops over a few literal items, and `while` loops
+    that sleep (pollers); and files under test paths. Calls are followed one
+    level (a loop or handler calling the function that logs in), within the
+    module; a Celery task counts as per event when this module hands it off
+    from a handler.
+
+    ## Why it matters
+    Each login is a round trip before any work, opens another session, and
+    counts against the org's login limits: "You can make a maximum of 3,600
+    calls to the login() function per user per hour. If you exceed this limit,
+    the API returns an error." A sync job that logs in with SOAP per record
+    fails after 3,600 records in an hour; a webhook that logs in per request
+    slows down and fails under load. The integration patterns guide: "We
+    recommend that clients that call the REST API cache and reuse the session
+    ID to maximize performance, rather than obtaining a new session ID for
+    each call."
+
+    ## Example
+    ```python
+    def push(order):
+        sf = Salesforce(username=USER, consumer_key=KEY, privatekey_file=KEY_FILE)
+        sf.Order__c.upsert(f"External_Id__c/{order['id']}", to_record(order))
+
+    for order in orders:
+        push(order)
+    ```
+
+    ## Use instead
+    ```python
+    @functools.lru_cache(maxsize=1)
+    def salesforce():
+        return Salesforce(username=USER, consumer_key=KEY, privatekey_file=KEY_FILE)
+
+    def push(order):
+        salesforce().Order__c.upsert(f"External_Id__c/{order['id']}", to_record(order))
+    ```
+    """
+
+    code = "IL503"
+    name = "login-per-call"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+    # A client login is named through its import; a token request by its URL or its `grant_type` form.
+    requires = Requires(imports=("simple_salesforce", "salesforce_bulk"), markers=(TOKEN_PATH, "grant_type"))
+    security_severity = "3.7"
+    tags = ("credentials", "performance")
+    needs_loop_shapes = True  # retry loops are not loops over records
+    valid = [
+        # One client for the whole module.
+        "from simple_salesforce import Salesforce\n"
+        "sf = Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n\n"
+        "def sync(rows):\n"
+        "    for row in rows:\n"
+        "        sf.Contact.upsert(f\"Email__c/{row['email']}\", row)\n",
+        # A factory cached with functools.lru_cache, called per record.
+        "import functools\nfrom simple_salesforce import Salesforce\n\n"
+        "@functools.lru_cache(maxsize=1)\n"
+        "def salesforce():\n"
+        "    return Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n\n"
+        "def sync(rows):\n"
+        "    for row in rows:\n"
+        "        salesforce().Contact.create(row)\n",
+        # A module global set once.
+        "from simple_salesforce import Salesforce\n_sf = None\n\n"
+        "def client():\n"
+        "    global _sf\n"
+        "    if _sf is None:\n"
+        "        _sf = Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n"
+        "    return _sf\n\n"
+        "def sync(rows):\n"
+        "    for row in rows:\n"
+        "        client().Contact.create(row)\n",
+        # Built in __init__ of a service created once; a memoising getter with an early return.
+        "from functools import cached_property\nfrom simple_salesforce import Salesforce\n\n"
+        "class Sync:\n"
+        "    def __init__(self):\n"
+        "        self.sf = Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n\n"
+        "    @cached_property\n"
+        "    def bulk(self):\n"
+        "        return Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM).bulk\n\n"
+        "    def client(self):\n"
+        "        if self._client is not None:\n"
+        "            return self._client\n"
+        "        self._client = Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n"
+        "        return self._client\n\n"
+        "    def run(self, rows):\n"
+        "        for row in rows:\n"
+        "            self.client().Contact.create(row)\n\n"
+        "SYNC = Sync()\n",
+        # A token cached until it expires, and a token kept in Redis.
+        "import time\nimport requests\n_token = {}\n\n"
+        "def token():\n"
+        "    if _token.get('expires_at', 0) > time.time():\n"
+        "        return _token['access_token']\n"
+        "    reply = requests.post(f'{LOGIN}/services/oauth2/token', data={'grant_type': 'client_credentials'}, timeout=10).json()\n"
+        "    _token.update(reply, expires_at=time.time() + 3000)\n"
+        "    return reply['access_token']\n\n"
+        "def cached_token(redis):\n"
+        "    if not redis.get('sf_token'):\n"
+        "        reply = requests.post(f'{LOGIN}/services/oauth2/token', data={'grant_type': 'client_credentials'}, timeout=10).json()\n"
+        "        redis.setex('sf_token', reply['expires_in'], reply['access_token'])\n"
+        "    return redis.get('sf_token')\n\n"
+        "def push(rows):\n"
+        "    for row in rows:\n"
+        "        requests.post(URL, json=row, headers={'Authorization': f'Bearer {token()}'}, timeout=10)\n",
+        # Logging in again only after the session expired.
+        "from simple_salesforce import Salesforce, SalesforceExpiredSession\n\n"
+        "def sync(sf, rows):\n"
+        "    for row in rows:\n"
+        "        try:\n"
+        "            sf.Contact.create(row)\n"
+        "        except SalesforceExpiredSession:\n"
+        "            sf = Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n"
+        "            sf.Contact.create(row)\n",
+        # One login per org or per user: the credentials change with the loop or the request.
+        "from flask import Flask, request\nfrom simple_salesforce import Salesforce\napp = Flask(__name__)\n\n"
+        "def export_all(orgs):\n"
+        "    for org in orgs:\n"
+        "        sf = Salesforce(username=org['user'], consumer_key=org['key'], privatekey_file=org['pem'])\n"
+        "        export(sf)\n\n"
+        "@app.post('/login')\n"
+        "def login():\n"
+        "    return Salesforce(username=request.form['username'], password=request.form['password'], security_token=request.form['token']).session_id\n",
+        # The web server flow: each user's authorization code is exchanged once.
+        "import requests\nfrom flask import Flask, request\napp = Flask(__name__)\n\n"
+        "@app.get('/oauth/callback')\n"
+        "def callback():\n"
+        "    return requests.post(f'{LOGIN}/services/oauth2/token', data={'grant_type': 'authorization_code', 'code': request.args['code']}, timeout=10).json()\n",
+        # A retry loop around the login, and a poller that sleeps between passes.
+        "import time\nfrom simple_salesforce import Salesforce\n\n"
+        "def connect():\n"
+        "    for attempt in range(3):\n"
+        "        try:\n"
+        "            return Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n"
+        "        except ConnectionError:\n"
+        "            time.sleep(2 ** attempt)\n\n"
+        "def poll():\n"
+        "    while True:\n"
+        "        sync(Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM))\n"
+        "        time.sleep(900)\n",
+        # An existing session: no login.
+        "from simple_salesforce import Salesforce\n\n"
+        "def sync(rows, token):\n"
+        "    for row in rows:\n"
+        "        Salesforce(instance_url=URL, session_id=token).Contact.create(row)\n",
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def test_sync(rows):\n"
+            "    for row in rows:\n"
+            "        Salesforce(username=USER, password=PW, security_token=TOKEN).Contact.create(row)\n",
+            path="tests/test_sync.py",
+        ),
+    ]
+    invalid = [
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def sync(rows):\n"
+            "    for row in rows:\n"
+            "        sf = Salesforce(username=USER, password=PW, security_token=TOKEN)\n"
+            "        sf.Contact.create(row)\n",
+            line=5,
+        ),
+        # A factory without a cache, called per record.
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def salesforce():\n"
+            "    return Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n\n"
+            "def sync(rows):\n"
+            "    for row in rows:\n"
+            "        salesforce().Contact.create(row)\n",
+            line=4,
+        ),
+        # A token per request, in a route and in a helper the route calls.
+        Example(
+            "import requests\nfrom flask import Flask, request\napp = Flask(__name__)\n\n"
+            "@app.post('/orders')\n"
+            "def create_order():\n"
+            "    token = requests.post(f'{LOGIN}/services/oauth2/token', data=CLIENT_CREDENTIALS, timeout=10).json()['access_token']\n"
+            "    return forward(token, request.get_json())\n",
+            line=7,
+        ),
+        Example(
+            "from fastapi import FastAPI\nfrom simple_salesforce import SalesforceLogin\napp = FastAPI()\n\n"
+            "def session():\n"
+            "    return SalesforceLogin(username=USER, password=PW, security_token=TOKEN)\n\n"
+            "@app.get('/accounts/{account_id}')\n"
+            "def account(account_id: str):\n"
+            "    session_id, instance = session()\n"
+            "    return read(session_id, instance, account_id)\n",
+            line=6,
+        ),
+        # Per event of a Pub/Sub API subscription.
+        Example(
+            "import pubsub_api_pb2 as pb2\nfrom simple_salesforce import Salesforce\n\n"
+            "def consume(stub, request):\n"
+            "    for response in stub.Subscribe(request):\n"
+            "        sf = Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n"
+            "        sf.Shipment__c.create(decode(response))\n",
+            line=6,
+        ),
+        # An instance attribute set again on every call.
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "class Pusher:\n"
+            "    def connect(self):\n"
+            "        self.sf = Salesforce(username=USER, consumer_key=KEY, privatekey_file=PEM)\n\n"
+            "    def push_all(self, rows):\n"
+            "        for row in rows:\n"
+            "            self.connect()\n"
+            "            self.sf.Contact.create(row)\n",
+            line=5,
+        ),
+    ]
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.frames = [_Frame()]  # the module's, then one per function around the node
+        # Same-module functions called outside any cache check: by which functions, and which of them in a loop.
+        self.callers: dict[cst.FunctionDef, list[cst.FunctionDef]] = {}
+        self.called_in_loop: set[cst.FunctionDef] = set()
+        self.sleeping: set[cst.While] = set()  # `while` loops that sleep between passes: pollers
+        self._read: dict[cst.BaseExpression, set[str]] = {}  # the names each condition reads, once asked
+
+    # -- what the traversal has read of each function
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        cached = self.frames[-1].cached or any(_decorator_name(d.decorator) in CACHING_DECORATORS for d in node.decorators)
+        self.frames.append(_Frame(cached=cached))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.frames.pop()
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.frames[-1].shared.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.frames[-1].shared.update(item.name.value for item in node.names)
+
+    def visit_If(self, node: cst.If | cst.IfExp) -> None:
+        self.frames[-1].tests.append(node.test)
+        self.frames[-1].guards.append(node.test)
+
+    def leave_If(self, original_node: cst.If | cst.IfExp) -> None:
+        self.frames[-1].guards.pop()
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self.visit_If(node)  # `_sf if _sf else Salesforce(...)`
+
+    def leave_IfExp(self, original_node: cst.IfExp) -> None:
+        self.leave_If(original_node)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self.frames[-1].handling += 1
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self.frames[-1].handling -= 1
+
+    def visit_BooleanOperation_right(self, node: cst.BooleanOperation) -> None:
+        self.frames[-1].fallback += isinstance(node.operator, cst.Or)
+
+    def leave_BooleanOperation_right(self, node: cst.BooleanOperation) -> None:
+        self.frames[-1].fallback -= isinstance(node.operator, cst.Or)
+
+    # -- the calls
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.in_tests:
+            return
+        self._note_call(node)
+        login = self._login(node)
+        if login is None or self._kept():
+            return
+        mentioned = self._mentioned(node)
+        consumer = enclosing_handler(self.facts)
+        if consumer is not None:
+            if not mentioned & _request_names(consumer):  # else one login per user or per org: the request's own
+                self._report_per_event(node, login, consumer)
+        else:
+            self._report_per_pass(node, login, mentioned)
+
+    def _login(self, node: cst.Call) -> LoginCall | None:
+        found = client_call(self.facts, node)
+        if found is not None and found.login:
+            password = password_login(self, node)
+            soap = (password is not None and password.kind.soap) or found.client == "salesforce_bulk"
+            fix = SESSION_FIX if self.facts.qualified_name(node.func) in SALESFORCE_LOGINS else CLIENT_FIX
+            return LoginCall(callee_label(self.facts, node), "logs in", fix, soap)
+        token = token_request(self, node) if found is not None else None  # an HTTP call
+        if token is None or token.grant in INTERACTIVE_GRANTS:
+            return None
+        confidence = None if token.endpoint else Confidence.MEDIUM
+        return LoginCall(callee_label(self.facts, node), "requests a new OAuth token", TOKEN_FIX, soap=False, confidence=confidence)
+
+    def _report_per_event(self, node: cst.Call, login: LoginCall, consumer: Consumer) -> None:
+        unit = _unit(consumer)
+        where = f"in {consumer.label}, once per {unit}" if consumer.handed_off else f"on every {unit} in {consumer.label}"
+        self.report(node, self._message(login, login.label, where, unit), hint=login.fix, confidence=login.confidence)
+
+    def _report_per_pass(self, node: cst.Call, login: LoginCall, mentioned: set[str]) -> None:
+        """Report a login in a loop or in a function called in one, else in a function a handler calls (both read at the end)."""
+        function = self.facts.current_function()
+        own_credentials = function is not None and bool(mentioned & _parameters(function))  # each caller hands in its own
+
+        def skip(loop: Loop) -> bool:
+            return loop.is_small_literal() or loop_shape(self.facts, loop).retry or (loop.via is None and bool(mentioned & _targets(loop)))
+
+        def in_loop(loop: Loop, line: int) -> str | None:
+            if isinstance(loop.node, cst.While) and loop.node in self.sleeping:
+                return None  # a poller: one login per poll
+            if loop.via is None:
+                return self._message(login, login.label, f"on every pass of the loop on line {line}", "pass")
+            if function not in self.called_in_loop or own_credentials:
+                return None  # called in loops only behind a cache check, or given its credentials by each caller
+            where = f"on every call, and the loop on line {line} calls `{loop.via}` once per pass"
+            return self._message(login, f"{login.label} in `{loop.via}`", where, "pass")
+
+        self.report_in_loop(node, in_loop, skip=skip, hint=login.fix, confidence=login.confidence)
+        if function is not None and not own_credentials and all(skip(loop) for loop in self.facts.enclosing_loops()):
+            key = self.facts.function_key() or function.name.value
+            self.report_later(node, lambda: self._called_by_handler(login, function, key, skip), hint=login.fix, confidence=login.confidence)
+
+    def _called_by_handler(self, login: LoginCall, function: cst.FunctionDef, key: str, skip: Callable[[Loop], bool]) -> str | None:
+        """The message for a login in a function a handler calls per request or event, read once the file is done."""
+        if function in self.called_in_loop and any(not skip(loop) for chain in self.facts.loop_calls.get(key, ()) for loop in chain):
+            return None  # reported for the loop that calls it
+        for caller in self.callers.get(function, ()):
+            consumer = handler_of(self.facts, caller)
+            if consumer is not None:
+                unit = _unit(consumer)
+                where = f"on every call, and {consumer.label} calls `{key}` on every {unit}"
+                return self._message(login, f"{login.label} in `{key}`", where, unit)
+        return None
+
+    @staticmethod
+    def _message(login: LoginCall, subject: str, where: str, unit: str) -> str:
+        limit = SOAP_LIMIT if login.soap else ""
+        return f"{subject} {login.what} {where}, so each {unit} waits for a new login and opens another session{limit}; {login.fix}."
+
+    # -- what keeps a login from repeating
+
+    def _note_call(self, node: cst.Call) -> None:
+        """Who calls which same-module function outside a cache check, and whether in a loop; which `while` loops sleep."""
+        mapped = self.facts.is_builtin(node.func, "map") and len(node.args) >= 2  # `map(push, rows)` calls `push` per row
+        callee = self.facts.callee(node.args[0].value if mapped else node.func)
+        if callee is not None and not self._lazy(self.frames[-1].guards):
+            if mapped or self.facts.enclosing_loops():
+                self.called_in_loop.add(callee)
+            caller = self.facts.current_function()
+            if caller is not None:
+                self.callers.setdefault(callee, []).append(caller)
+        loop = self.facts.enclosing_loop()
+        if loop is not None and isinstance(loop.node, cst.While) and self.facts.qualified_name(node.func) in SLEEPS:
+            self.sleeping.add(loop.node)
+
+    def _kept(self) -> bool:
+        """The login at hand keeps its result: in a cached function, stored in a global, behind a check of what it
+        stores or of a client, token, cache or expiry (around it or returning early before it), in `except`, after `or`."""
+        frame = self.frames[-1]
+        stored = _stored_in(self.facts.current_statement())
+        return bool(stored & frame.shared) or frame.cached or self._lazy(frame.tests, stored)
+
+    def _lazy(self, tests: list[cst.BaseExpression], stored: frozenset[str] = frozenset()) -> bool:
+        """Whether code runs only now and then: in an `except` clause, after `or`, or behind one of `tests` that reads
+        what it stores or a client, token, cache or expiry."""
+        frame = self.frames[-1]
+        if frame.handling or frame.fallback:
+            return True
+        for test in tests:
+            if test not in self._read:
+                self._read[test] = _names_read(test)
+            if self._read[test] & stored or any(CACHE_STATE.search(name) for name in self._read[test]):
+                return True
+        return False
+
+    def _mentioned(self, node: cst.Call) -> set[str]:
+        """The names the login's arguments read, and those read by the values those names are bound to."""
+        found: set[str] = set()
+        for arg in node.args:
+            for name in (n for n in walk(arg.value) if isinstance(n, cst.Name)):
+                found.add(name.value)
+                binding = self.facts.lookup(name.value)
+                if binding is not None and binding.value is not None and not binding.parameter:
+                    found.update(n.value for n in walk(binding.value) if isinstance(n, cst.Name))
+        return found
+
+
+def _decorator_name(expr: cst.BaseExpression) -> str:
+    """`lru_cache` of `@functools.lru_cache(maxsize=1)`."""
+    expr = expr.func if isinstance(expr, cst.Call) else expr
+    return expr.attr.value if isinstance(expr, cst.Attribute) else expr.value if isinstance(expr, cst.Name) else ""
+
+
+def _names_read(test: cst.BaseExpression) -> set[str]:
+    """The names and attributes a condition reads (`self._sfClient is None` -> {"self", "_sf_client"}); a comparison
+    with 401 reads as "unauthorized"."""
+    names: set[str] = set()
+    for node in walk(test):
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            names.add(_identifier(node))
+        elif isinstance(node, cst.Integer) and node.value == UNAUTHORIZED:
+            names.add("unauthorized")
+    return names
+
+
+def _identifier(node: cst.Name | cst.Attribute) -> str:
+    """A name, or an attribute's own name, in snake case: `self._sfClient` -> "_sf_client"."""
+    name = node.attr.value if isinstance(node, cst.Attribute) else node.value
+    return CAMEL_BOUNDARY.sub("_", name).lower()
+
+
+def _stored_in(statement: cst.CSTNode | None) -> frozenset[str]:
+    """Where an assignment statement keeps its value: `_sf`, `self._sf` -> "_sf", `cache[key]` -> "cache"."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return frozenset()
+    targets = [t.target for small in statement.body if isinstance(small, cst.Assign) for t in small.targets]
+    targets += [small.target for small in statement.body if isinstance(small, cst.AnnAssign)]
+    found: set[str] = set()
+    while targets:
+        target = targets.pop()
+        if isinstance(target, (cst.Tuple, cst.List)):
+            targets.extend(element.value for element in target.elements)
+        elif isinstance(target, cst.Subscript):
+            targets.append(target.value)
+        elif isinstance(target, (cst.Name, cst.Attribute)):
+            found.add(_identifier(target))
+    return frozenset(found)
+
+
+def _targets(loop: Loop) -> set[str]:
+    """The names a loop binds on each pass: its targets, or the parameters of the lambda `map(...)` runs."""
+    node = loop.node
+    if isinstance(node, (cst.For, cst.CompFor)):
+        bound = [node.target]
+    elif isinstance(node, COMPREHENSIONS):
+        bound, inner = [], node.for_in
+        while inner is not None:
+            bound.append(inner.target)
+            inner = inner.inner_for_in
+    elif isinstance(node, cst.Call) and node.args and isinstance(node.args[0].value, cst.Lambda):
+        bound = [param.name for param in node.args[0].value.params.params]
+    else:
+        return set()
+    return {name.value for target in bound for name in walk(target) if isinstance(name, cst.Name)}
+
+
+def _parameters(function: cst.FunctionDef) -> frozenset[str]:
+    params = function.params
+    return frozenset(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)) - SELF_NAMES
+
+
+def _request_names(consumer: Consumer) -> set[str]:
+    """Names that carry the request or event: a login built from them is the caller's own (one per user)."""
+    names = set(REQUEST_ROOTS)
+    if isinstance(consumer.node, cst.FunctionDef):
+        names |= _parameters(consumer.node)
+    if consumer.event:
+        names.add(consumer.event)
+    return names
+
+
+def _unit(consumer: Consumer) -> str:
+    return "request" if consumer.kind == WEBHOOK else "event"
+
+
 # -- IL504: hard-coded secrets -----------------------------------------------------------
 
-SECRET_NAMES = frozenset({"password", "security_token", "consumer_secret", "client_secret", "privatekey", "session_id", "refresh_token"})
-MIN_SECRET_LENGTH = 6
-PLACEHOLDER = re.compile(
-    r"""(?ix)
-    ^(<.*>|\$\{.*\}|\{\{.*\}\}|\{[^{}]*\}|%\(\w+\)s|\$\w+|\*+|x+|\.+|-+)$  # <...>, ${...}, {{...}}, {name}, $VAR, ***, xxx
-    | change[-_]?me | replace[-_]?me | x{3} | your[-_ ]?\w | placeholder | dummy | example | sample | redacted | fake
-    | ^(secret|password|passwd|token|test|testing|none|null|undefined|todo|tbd|default|admin|pass|empty|unset)\d*$
-    """
-)
-ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")  # SF_PASSWORD: the name of a variable, not its value
-CONFIG_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")  # salesforce.password: a key in some config
-PEM_HEADER = "-----BEGIN"
-# Lower case, upper case, digits, symbols: the kinds of characters a generated secret mixes.
-CHARACTER_KINDS = (str.islower, str.isupper, str.isdigit, lambda char: not char.isalnum())
-LABEL = re.compile(r"^[A-Z][a-z]+$")
-WORDS = re.compile(r"^[a-z]+([-_.][a-z]+)+$")
-BEARER = re.compile(r"^Bearer\s+(?P<token>\S+)$", re.IGNORECASE)
 SECRET_FIX = "read it at run time from the environment (`os.environ[...]`) or a secret manager, and rotate the exposed value"
-
-
-def looks_like_secret(text: str, name: str) -> bool:
-    """Whether a literal given to `name` is a real credential rather than a placeholder, a label or a reference."""
-    value = text.strip()
-    if value.startswith(PEM_HEADER):
-        return True
-    if len(value) < MIN_SECRET_LENGTH or any(char.isspace() for char in value) or len(set(value)) == 1:
-        return False
-    bare = re.sub(r"[^a-z0-9]", "", value.lower())
-    if bare == re.sub(r"[^a-z0-9]", "", name.lower()):
-        return False  # {"password": "password"}: a field name
-    if sum(any(map(kind, value)) for kind in CHARACTER_KINDS) < 2 or LABEL.match(value) or WORDS.match(value):
-        return False  # "required", "Hidden", "api_key", "do-not-print": words, a label or a name, not a secret
-    return not (PLACEHOLDER.search(value) or ENV_NAME.match(value) or CONFIG_KEY.match(value))
 
 
 class HardcodedSecret(SecurityRule):
@@ -588,8 +1047,10 @@ class HardcodedSecret(SecurityRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         """Credentials passed by keyword to any call, and by position to `Salesforce(...)`/`SalesforceLogin(...)`."""
-        callee = callee_label(self.facts, node)
         params = LOGIN_SIGNATURES.get(self.facts.qualified_name(node.func), ())
+        if not params and not any(arg.keyword is not None and arg.keyword.value in SECRET_NAMES for arg in node.args):
+            return  # rendering the callee costs a code generation of the call chain: only when needed
+        callee = callee_label(self.facts, node)
         for name, arg in zip(params, positional(node)):
             if name in SECRET_NAMES:
                 self._check(arg.value, name, f"the `{name}` argument of {callee}")
@@ -623,12 +1084,11 @@ class HardcodedSecret(SecurityRule):
         if text is None or not looks_like_secret(text, name):
             return
         via = f" (`{short(self.facts.source(value))}` is a literal)" if resolved is not value else ""
-        what = "private key" if text.lstrip().startswith(PEM_HEADER) else "secret"
+        what = "private key" if is_private_key(text) else "secret"
         self._report(value, f"{where} is a hard-coded {what}{via}")
 
     def _check_bearer(self, value: cst.BaseExpression, where: str) -> None:
-        match = BEARER.match(literal_text(self.constant(value)) or "")
-        if match and looks_like_secret(match["token"], "token"):
+        if bearer_token(literal_text(self.constant(value)) or ""):
             self._report(value, f"{where} carries a hard-coded bearer token")
 
     def _report(self, node: cst.BaseExpression, what: str) -> None:
@@ -740,13 +1200,15 @@ class PlaintextEndpoint(SecurityRule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        callee = callee_label(self.facts, node)
         request = http_request(self.facts, node)
+        endpoints = [arg for arg in node.args if arg.keyword is not None and arg.keyword.value in ENDPOINT_KEYWORDS]
+        if (request is None or request.url is None) and not endpoints:
+            return
+        callee = callee_label(self.facts, node)
         if request is not None and request.url is not None:
             self._check(request.url, f"{callee} sends its request to")
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value in ENDPOINT_KEYWORDS:
-                self._check(arg.value, f"`{arg.keyword.value}=` of {callee} is")
+        for arg in endpoints:
+            self._check(arg.value, f"`{arg.keyword.value}=` of {callee} is")
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = self.facts.string_template(node.key)
@@ -895,7 +1357,7 @@ class TlsVerificationDisabled(SecurityRule):
         if is_http_library_call(self.facts, node):
             return Confidence.HIGH
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in (*HTTP_VERBS, *METHOD_FIRST) and imports(self.facts, *HTTP_MODULES):
+        if isinstance(func, cst.Attribute) and func.attr.value in (*HTTP_VERBS, *METHOD_FIRST) and self.facts.imports(*HTTP_MODULES):
             return Confidence.MEDIUM
         return None
 
@@ -1107,7 +1569,6 @@ PERCENT_FIELD = re.compile(r"%%|%(\((?P<key>\w+)\))?[-#0 +]*\d*(\.\d+)?[sdifrx]"
 BRACE_FIELD = re.compile(r"\{\{|\}\}|\{(?P<key>[^{}!:]*)(![rsa])?(:[^{}]*)?\}")
 LIKE_OPENING = re.compile(r"['\"]%$")
 STRING_KEEPING = frozenset({"str", "strip", "lower", "upper", "title", "capitalize", "lstrip", "rstrip", "replace"})
-REQUEST_ROOTS = frozenset({"request", "req"})
 DATE_FORMATTERS = frozenset({"strftime", "isoformat"})
 NON_STRING_TYPES = frozenset({"int", "float", "bool", "Decimal", "date", "datetime", "UUID"})
 SOQL_START = re.compile(r"^\s*(SELECT|FIND)\b", re.IGNORECASE)
@@ -1172,6 +1633,7 @@ class SoqlInjection(SecurityRule):
     name = "soql-injection"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    requires = SALESFORCE_CALLS
     security_severity = "8.1"
     tags = ("injection", "external/cwe/cwe-943")
     valid = [
@@ -1290,7 +1752,7 @@ class SoqlInjection(SecurityRule):
         receiver = func.value.attr if isinstance(func.value, cst.Attribute) else func.value
         if not (isinstance(receiver, cst.Name) and CLIENT_NAME.search(receiver.value)) or self.facts.type_of(func.value) is not None:
             return False
-        return imports(self.facts, "simple_salesforce")
+        return self.facts.imports("simple_salesforce")
 
     # -- how the query string is built
 
@@ -1642,8 +2104,10 @@ class RetiredApiVersion(SecurityRule):
     def visit_Call(self, node: cst.Call) -> None:
         """The version argument of simple_salesforce's entry points, and any `api_version=`-like keyword."""
         name, index = VERSION_PARAMETERS.get(self.facts.qualified_name(node.func), (None, None))
-        callee = callee_label(self.facts, node)
         value = argument(node, name, index) if name else None
+        if value is None and not any(arg.keyword is not None and VERSION_NAME.match(arg.keyword.value) for arg in node.args):
+            return
+        callee = callee_label(self.facts, node)
         if value is not None and not self._named_setting(value):
             self._check(value, api_version(self.constant(value)), f"given as `{name}` to {callee}")
         for arg in node.args:

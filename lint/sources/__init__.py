@@ -3,7 +3,7 @@
 A kind's module is imported only when a file of that kind is linted, so a run
 that parses nothing never imports a parser. The module exposes `RULE_BASE`
 (the rule class its rules derive from) and `lint_file(path, data, rules,
-options)`; a kind whose rules look across files also exposes
+options)`; a kind whose rules look across files (`cross_file`) also exposes
 `build_index(files)`, and its `lint_file` takes the index as a fifth argument
 (see lint.engine).
 """
@@ -21,6 +21,7 @@ class SourceKind:
     suffixes: tuple[str, ...]
     example_path: str  # the file name given to a rule's examples of this kind
     module: str | None  # the module exposing `lint_file`; None while the kind is a slot
+    cross_file: bool = False  # its module builds one index of all the run's files of the kind (`build_index`)
 
     def matches(self, path: PurePosixPath) -> bool:
         return path.name.lower().endswith(self.suffixes)
@@ -30,7 +31,7 @@ class SourceKind:
 KINDS: tuple[SourceKind, ...] = (
     SourceKind("py", (".py",), "example.py", "lint.sources.python"),
     SourceKind("xml", ("-meta.xml",), "Example.object-meta.xml", "lint.sources.xml"),
-    SourceKind("apex", (".cls", ".trigger"), "Example.cls", "lint.sources.apex"),
+    SourceKind("apex", (".cls", ".trigger"), "Example.cls", "lint.sources.apex", cross_file=True),
     SourceKind("cfg", (".yml", ".yaml", ".json", ".properties"), "example.yml", "lint.sources.config"),
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}

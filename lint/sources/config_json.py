@@ -29,6 +29,15 @@ def load(text: str) -> Loaded:
     return Loaded([root], duplicates=parser.duplicates)
 
 
+def _number(integer: str, fraction: str | None, exponent: str | None) -> int | float:
+    if not (fraction or exponent):
+        try:
+            return int(integer)
+        except ValueError:  # more digits than Python converts to an int (4,300 by default)
+            pass
+    return float(integer + (fraction or "") + (exponent or ""))
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -53,10 +62,8 @@ class _Parser:
             return self._string(index, path)
         number = NUMBER_RE.match(self.text, index)
         if number is not None:
-            integer, fraction, exponent = number.groups()
             raw = number.group()
-            value = float(raw) if fraction or exponent else int(integer)
-            return Scalar(self.positions.site(index, number.end()), path, raw, value), number.end()
+            return Scalar(self.positions.site(index, number.end()), path, raw, _number(*number.groups())), number.end()
         for word, value in _LITERALS.items():
             if self.text.startswith(word, index):
                 end = index + len(word)

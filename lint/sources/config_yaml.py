@@ -30,6 +30,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the whee
 ALIAS_BUDGET = 50_000
 # Characters YAML forbids (as PyYAML's reader does); found first so the error points at them exactly.
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# libyaml's own limit (1,000 levels), met before ours when it parses flow collections (`[[[...]]]`).
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 _CORE = "tag:yaml.org,2002:"
 _MERGE = _CORE + "merge"
 _RESOLVER = yaml.resolver.Resolver()
@@ -53,18 +55,28 @@ def load(text: str) -> Loaded:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error) from None
+        if error.problem == _LIBYAML_TOO_DEEP:
+            raise TooDeep() from None
+        raise _syntax_error(error, text) from None
     except yaml.YAMLError as error:
         raise LoadError(1, 1, f"YAML error: {error}") from None
     return Loaded(builder.roots, _directives(text, builder.scalar_spans), builder.duplicates)
 
 
-def _syntax_error(error: yaml.MarkedYAMLError) -> LoadError:
+def _syntax_error(error: yaml.MarkedYAMLError, text: str) -> LoadError:
     mark = error.problem_mark or error.context_mark
     message = f"YAML syntax error: {error.problem or error.context or 'invalid YAML'}"
     if error.problem and error.context and error.context_mark is not None:
-        message += f" ({error.context} at line {error.context_mark.line + 1})"
-    return LoadError(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, message)
+        message += f" ({error.context} at line {_position(error.context_mark, text)[0]})"
+    return LoadError(*_position(mark, text), message) if mark else LoadError(1, 1, message)
+
+
+def _position(mark: Any, text: str) -> tuple[int, int]:
+    """A mark's 1-based line and column; at the end of the file, where the parser counts a line break
+    the file may not have, the end of its last line."""
+    if mark.index >= len(text):
+        return text.count("\n") + 1, len(text) - text.rfind("\n")
+    return mark.line + 1, mark.column + 1
 
 
 @dataclass

@@ -21,8 +21,35 @@ def positional(call: cst.Call) -> list[cst.Arg]:
     return [arg for arg in call.args if arg.keyword is None and not arg.star]
 
 
+def argument(call: cst.Call, name: str | None, index: int | None = None) -> cst.BaseExpression | None:
+    """The `name=` argument of a call, else its positional argument at `index`."""
+    named = keyword(call, name) if name else None
+    if named is not None:
+        return named.value
+    values = positional(call)
+    return values[index].value if index is not None and index < len(values) else None
+
+
 def is_none(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def is_false(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def literal_text(expr: cst.BaseExpression | None) -> str | None:
+    """The text of a string written out in full (no f-string, no names), else None."""
+    if isinstance(expr, cst.SimpleString):
+        try:
+            value = expr.evaluated_value
+        except Exception:  # malformed escapes: unknown, rather than a failed file
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.ConcatenatedString):
+        left, right = literal_text(expr.left), literal_text(expr.right)
+        return None if left is None or right is None else left + right
+    return None
 
 
 SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)

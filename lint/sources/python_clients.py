@@ -6,6 +6,9 @@ HTTP libraries (`requests`, `httpx`, `urllib.request`, `http.client`, `urllib3`,
 `Salesforce(...)`/`SalesforceLogin(...)` logins) and `salesforce_bulk`. What a
 Salesforce call does (write or read) comes from python_salesforce. Each call is
 read once per file; the answer is shared.
+
+`http_request` reads the request an HTTP call sends (its method and URL
+expression), for rules that judge the URL or the body where it is written.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from weakref import WeakKeyDictionary
 import libcst as cst
 
 from lint.findings import Confidence
-from lint.sources.python_calls import keyword, positional
+from lint.sources.python_calls import argument, keyword, positional
 from lint.sources.python_facts import (
+    AIOHTTP_SESSION,
     BULK2_HANDLER,
     BULK2_TYPE,
     BULK_HANDLER,
@@ -30,10 +34,16 @@ from lint.sources.python_facts import (
     SALESFORCE,
     SALESFORCE_BULK,
     SFTYPE,
+    URLLIB3_POOL,
     PythonFacts,
 )
-from lint.sources.python_salesforce import SalesforceCall, likely_salesforce_call
+from lint.sources.python_salesforce import HTTP_CLIENTS, HTTP_MODULES, SalesforceCall, likely_salesforce_call
 
+# Objects whose methods send HTTP requests (http.client's connections aside: they speak to one host, by path).
+HTTP_CLIENT_TYPES = frozenset({*HTTP_CLIENTS, AIOHTTP_SESSION, URLLIB3_POOL})
+HTTP_LIBRARIES = frozenset({*HTTP_MODULES, "aiohttp"})  # whose module functions send requests: `requests.post(...)`
+URLLIB_REQUESTS = frozenset({"urllib.request.urlopen", "urllib.request.Request", "urllib.request.urlretrieve"})
+METHOD_FIRST = frozenset({"request", "stream", "urlopen"})  # `(method, url, ...)` signatures
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 # Functions that send a request when called: qualified name -> the client messages name.
 HTTP_FUNCTIONS = {
@@ -49,11 +59,11 @@ HTTP_METHODS = {
     REQUESTS_SESSION: (HTTP_VERBS | {"send"}, "requests"),
     HTTPX_CLIENT: (HTTP_VERBS | {"send", "stream"}, "httpx"),
     HTTPX_ASYNC_CLIENT: (HTTP_VERBS | {"send", "stream"}, "httpx.AsyncClient"),
-    "aiohttp.ClientSession": (HTTP_VERBS | {"ws_connect"}, "aiohttp"),
-    "urllib3.PoolManager": (frozenset({"request", "urlopen", "request_encode_body", "request_encode_url"}), "urllib3"),
+    AIOHTTP_SESSION: (HTTP_VERBS | {"ws_connect"}, "aiohttp"),
+    URLLIB3_POOL: (frozenset({"request", "urlopen", "request_encode_body", "request_encode_url"}), "urllib3"),
     **{connection: (frozenset({"request"}), "http.client") for connection in HTTP_CONNECTIONS},
 }
-ASYNC_CLIENTS = frozenset({HTTPX_ASYNC_CLIENT, "aiohttp.ClientSession"})
+ASYNC_CLIENTS = frozenset({HTTPX_ASYNC_CLIENT, AIOHTTP_SESSION})
 SIMPLE_SALESFORCE_TYPES = frozenset({SALESFORCE, SFTYPE, BULK_HANDLER, BULK_TYPE, BULK2_HANDLER, BULK2_TYPE})
 # Members of the simple_salesforce client that answer without a request.
 SALESFORCE_LOCAL_METHODS = frozenset({"parse_api_usage", "parse_result_to_json"})
@@ -85,6 +95,41 @@ def client_call(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
 
 
 _CACHES: WeakKeyDictionary[PythonFacts, dict[cst.Call, ClientCall | None]] = WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """An HTTP call through requests, httpx, aiohttp, urllib3 or urllib."""
+
+    method: str | None  # "POST", ...; None when chosen at run time or not given
+    url: cst.BaseExpression | None
+
+
+def http_request(facts: PythonFacts, call: cst.Call) -> HttpRequest | None:
+    """`requests.post(url)`, `session.request("PATCH", url)`, `urlopen(url)`: the request a call sends, if it is one."""
+    func = call.func
+    qualified = facts.qualified_name(func)
+    if qualified in URLLIB_REQUESTS:
+        return HttpRequest(None, argument(call, "url", 0))
+    module, _, verb = (qualified or "").rpartition(".")
+    if module not in HTTP_LIBRARIES:
+        if not (isinstance(func, cst.Attribute) and facts.is_type(func.value, *HTTP_CLIENT_TYPES)):
+            return None
+        verb = func.attr.value
+    if verb in METHOD_FIRST:
+        chosen = argument(call, "method", 0)
+        method = facts.string_template(chosen) if chosen is not None else None
+        return HttpRequest(method.upper() if method else None, argument(call, "url", 1))
+    if verb in HTTP_VERBS:
+        return HttpRequest(verb.upper(), argument(call, "url", 0))
+    return None
+
+
+def is_http_library_call(facts: PythonFacts, call: cst.Call) -> bool:
+    """A function of requests/httpx/aiohttp (`httpx.Client(...)`, `requests.get`) or a method of one of their clients."""
+    func = call.func
+    module = (facts.qualified_name(func) or "").rpartition(".")[0]
+    return module in HTTP_LIBRARIES or (isinstance(func, cst.Attribute) and facts.is_type(func.value, *HTTP_CLIENT_TYPES))
 
 
 def _read(facts: PythonFacts, call: cst.Call) -> ClientCall | None:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import libcst as cst
 
-from lint.sources.python_calls import is_none, positional
+from lint.sources.python_calls import is_none, literal_text, positional
 
 if TYPE_CHECKING:
     from lint.sources.python_loops import LoopShape
@@ -45,6 +45,8 @@ BULK2_TYPE = "simple_salesforce.bulk2.SFBulk2Type"
 REQUESTS_SESSION = "requests.Session"
 HTTPX_CLIENT = "httpx.Client"
 HTTPX_ASYNC_CLIENT = "httpx.AsyncClient"
+AIOHTTP_SESSION = "aiohttp.ClientSession"
+URLLIB3_POOL = "urllib3.PoolManager"
 HTTP_CONNECTIONS = ("http.client.HTTPConnection", "http.client.HTTPSConnection")
 SALESFORCE_BULK = "salesforce_bulk.SalesforceBulk"
 
@@ -77,8 +79,8 @@ CONSTRUCTORS = {
     REQUESTS_SESSION: REQUESTS_SESSION,
     HTTPX_CLIENT: HTTPX_CLIENT,
     HTTPX_ASYNC_CLIENT: HTTPX_ASYNC_CLIENT,
-    "aiohttp.ClientSession": "aiohttp.ClientSession",
-    "urllib3.PoolManager": "urllib3.PoolManager",
+    AIOHTTP_SESSION: AIOHTTP_SESSION,
+    URLLIB3_POOL: URLLIB3_POOL,
     **{connection: connection for connection in HTTP_CONNECTIONS},
     SALESFORCE_BULK: SALESFORCE_BULK,
     "csv.reader": CSV_ROWS,
@@ -264,7 +266,7 @@ class PythonFacts:
         `{}/services/data/v61.0/sobjects/Order__c/`.
         """
         if isinstance(expr, cst.SimpleString):
-            return _literal_text(expr)
+            return literal_text(expr)
         if isinstance(expr, cst.ConcatenatedString):
             left, right = self.string_template(expr.left), self.string_template(expr.right)
             return None if left is None or right is None else left + right
@@ -352,6 +354,10 @@ class PythonFacts:
         if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "__getattr__" and len(args) == 1:
             return expr.func.value, args[0]
         return None
+
+    def imports(self, *libraries: str) -> bool:
+        """The module imports (at module level) something from one of `libraries` (top-level package names)."""
+        return any((binding.qualified or "").split(".")[0] in libraries for binding in self.module_scope.names.values())
 
     def is_type(self, expr: cst.BaseExpression, *qualified: str) -> bool:
         found = self.type_of(expr)
@@ -924,14 +930,6 @@ def _blocks_of(statement: cst.BaseCompoundStatement) -> Iterator[Sequence[cst.Ba
 
 def _is_name(expr: cst.BaseExpression, name: str) -> bool:
     return isinstance(expr, cst.Name) and expr.value == name
-
-
-def _literal_text(node: cst.SimpleString) -> str | None:
-    try:
-        value = node.evaluated_value
-    except Exception:  # malformed escapes: treat as unknown rather than fail the file
-        return None
-    return value if isinstance(value, str) else None
 
 
 def _is_staticmethod(node: cst.FunctionDef | cst.Lambda) -> bool:

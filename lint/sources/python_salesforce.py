@@ -165,7 +165,7 @@ def _guessed_call(facts: PythonFacts, call: cst.Call) -> SalesforceCall | None:
         return None
     if not _named_like_client(owner) or facts.type_of(owner) is not None or facts.qualified_name(owner) is not None:
         return None
-    if not _imports_simple_salesforce(facts):
+    if not facts.imports("simple_salesforce"):
         return None
     soql = _soql_argument(facts, call, "query", "data") if api != "sobject" and operation in BULK_QUERIES else None
     return SalesforceCall(api, operation, sobject, soql=soql)
@@ -175,11 +175,6 @@ def _named_like_client(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
         expr = expr.attr  # self.sf, self._salesforce
     return isinstance(expr, cst.Name) and bool(CLIENT_NAME.search(expr.value))
-
-
-def _imports_simple_salesforce(facts: PythonFacts) -> bool:
-    names = facts.module_scope.names.values()
-    return any((binding.qualified or "").split(".")[0] == "simple_salesforce" for binding in names)
 
 
 def _sobject_of(facts: PythonFacts, receiver: cst.BaseExpression) -> str | None:

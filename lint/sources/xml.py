@@ -15,7 +15,7 @@ from xml.parsers import expat
 from lint.findings import Span
 from lint.rules.base import XmlRule
 from lint.sources.model import Site, run_checks
-from lint.sources.result import SourceResult, parse_error
+from lint.sources.result import SourceResult, line_and_column, parse_error
 from lint.suppressions import Directive, parse_comment
 
 RULE_BASE = XmlRule
@@ -65,6 +65,7 @@ class _Reader:
     """Builds the element tree and collects `intlint:` comments from expat's callbacks."""
 
     def __init__(self, data: bytes) -> None:
+        self.data = data
         self.lines = data.split(b"\n")
         self.parser = expat.ParserCreate(namespace_separator=" ")
         self.parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -82,7 +83,10 @@ class _Reader:
         return self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1
 
     def _refuse_doctype(self, *_: Any) -> None:
-        raise _Refused(*self._position(), "the file declares a DOCTYPE, which Salesforce metadata never has; it is not read, so its entities cannot expand or be fetched")
+        # expat calls this at the end of the declaration's head (its `[` or `>`); point at `<!DOCTYPE` itself.
+        start = self.data.find(b"<!DOCTYPE")
+        where = line_and_column(self.data, start) if start != -1 else self._position()
+        raise _Refused(*where, "the file declares a DOCTYPE, which Salesforce metadata never has; it is not read, so its entities cannot expand or be fetched")
 
     def _start(self, name: str, _attributes: dict) -> None:
         tag = name.rsplit(" ", 1)[-1]
@@ -118,6 +122,8 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[XmlRule]], options: M
         return SourceResult([parse_error(path, error.lineno, error.offset + 1, f"XML syntax error: {expat.ErrorString(error.code)}")], [])
     except _Refused as refused:
         return SourceResult([parse_error(path, refused.line, refused.column, refused.message)], [])
+    except LookupError as error:  # expat asks Python for an encoding it does not know itself
+        return SourceResult([parse_error(path, 1, 1, f"the XML declaration names an encoding Python does not know ({error})")], [])
     document = XmlDocument(path, reader.root)
     applicable = [rule for rule in rules if not rule.files or document.file_name.endswith(rule.files)]
     return SourceResult(run_checks(path, applicable, options, document), reader.directives)

@@ -1,0 +1,229 @@
+"""Benchmark intlint against bandit and ruff: `python bench/run.py` (see README, "Performance").
+
+Measures, side by side in one run, with the median of several runs:
+- the CPython standard library (this interpreter's Lib/, without test folders and
+  site-packages), copied to a scratch folder so every tool sees the same files: intlint
+  cold (`--no-cache`) and warm (cache filled, nothing changed) against `bandit -r` and
+  `ruff check` (cold `--no-cache`, warm with its cache filled);
+- a generated integration-heavy corpus (every module a variant of a fixture under
+  fixtures/python, so every file needs parsing): intlint `--jobs 1` and `--jobs 2`, and
+  a bare libcst parse of the same files in one process (what all the rules add to it);
+- one file, as pre-commit runs it: process start included;
+- the peak resident memory of the largest process of each run.
+
+intlint runs from a snapshot of this checkout's `lint/` package (so edits made meanwhile do
+not disturb the numbers) with this interpreter, which needs intlint's dependencies. bandit
+and ruff come from a virtualenv of their own (`--tools-venv`), created with pip when missing.
+Nothing here is run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SKIPPED = ("test", "tests", "idle_test", "site-packages", "__pycache__", "lib-dynload", "config-*", "*.so")
+# Runs one command, and prints its wall time and the peak RSS (KB) of its largest process.
+MEASURE = textwrap.dedent(
+    """
+    import json, resource, subprocess, sys, time
+    started = time.perf_counter()
+    done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode, done.stderr.decode()[-2000:]]))
+    """
+)
+PARSE_ONLY = "import sys, libcst\nfor path in sys.argv[1:]:\n    libcst.parse_module(open(path, 'rb').read())\n"
+
+
+@dataclass
+class Timing:
+    seconds: float  # median wall time
+    peak_mb: float  # peak RSS of the largest process, median over the runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement; the median is reported [5]")
+    parser.add_argument("--modules", type=int, default=400, help="modules in the generated integration corpus [400]")
+    parser.add_argument("--tools-venv", type=Path, default=Path.home() / ".cache" / "intlint-bench" / "venv", help="virtualenv holding bandit and ruff")
+    parser.add_argument("--package", type=Path, default=REPO / "lint", help="the intlint package to measure [this checkout's lint/]")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    options = parser.parse_args()
+
+    tools = ensure_tools(options.tools_venv)
+    scratch = Path(tempfile.mkdtemp(prefix="intlint-bench-"))
+    try:
+        report(measure(scratch, tools, options), options)
+    finally:
+        if options.keep:
+            print(f"scratch folder kept: {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+# -- set-up ----------------------------------------------------------------------------------
+
+
+def ensure_tools(venv: Path) -> Path:
+    """The bin folder of a virtualenv with bandit and ruff, created with pip when missing."""
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    if not ((bin_dir / "bandit").exists() and (bin_dir / "ruff").exists()):
+        print(f"installing bandit and ruff into {venv} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "bandit", "ruff"], check=True)
+    return bin_dir
+
+
+def snapshot_intlint(scratch: Path, package: Path) -> Path:
+    """A copy of the package under test, so that edits to the checkout during the run change nothing."""
+    target = scratch / "intlint"
+    shutil.copytree(package, target / "lint", ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def copy_stdlib(scratch: Path) -> Path:
+    target = scratch / "stdlib"
+    shutil.copytree(sysconfig.get_paths()["stdlib"], target, ignore=shutil.ignore_patterns(*SKIPPED), symlinks=True)
+    return target
+
+
+def generate_integration_corpus(scratch: Path, modules: int) -> Path:
+    """`modules` integration modules: variants of every fixture module that Python parses, each file different."""
+    templates = []
+    for path in sorted((REPO / "fixtures" / "python").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            compile(text, str(path), "exec")
+        except SyntaxError:
+            continue  # the Python 2 fixture: a parse error, not integration code to analyse
+        templates.append((path.stem, text))
+    target = scratch / "integration"
+    for number in range(modules):
+        stem, text = templates[number % len(templates)]
+        package = target / f"service_{number // 50:02d}"
+        package.mkdir(parents=True, exist_ok=True)
+        variant = f"# Generated variant {number} of fixtures/python/{stem}.py.\n{text}\n\nVARIANT = {number}\n"
+        (package / f"{stem}_{number}.py").write_text(variant, encoding="utf-8")
+    return target
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str, Timing | str]:
+    intlint_home = snapshot_intlint(scratch, options.package)
+    stdlib = copy_stdlib(scratch)
+    corpus = generate_integration_corpus(scratch, options.modules)
+    one_file = corpus / "service_00" / sorted(p.name for p in (corpus / "service_00").glob("order_push_job_*.py"))[0]
+    env = {**os.environ, "PYTHONPATH": str(intlint_home), "NO_COLOR": "1"}
+    env.pop("INTLINT_CACHE_DIR", None)
+    intlint = [sys.executable, "-m", "lint", "check", "--exit-zero"]
+    bandit = [str(tools / "bandit"), "-r", "-q", "-f", "json", "-o", os.devnull]
+    ruff = [str(tools / "ruff"), "check", "--exit-zero", "-q"]
+    runs = options.runs
+
+    def timed(command: list[str], cwd: Path, before: list[str] | None = None) -> Timing:
+        return run_timed(command, cwd, env, runs, before)
+
+    caches = scratch / "caches"
+    results: dict[str, Timing | str] = {}
+    print(f"stdlib: {count(stdlib)}; integration corpus: {count(corpus)}", file=sys.stderr)
+    results["stdlib intlint cold"] = timed([*intlint, "--no-cache", "."], stdlib)
+    results["stdlib intlint warm"] = timed([*intlint, "--cache-dir", str(caches / "intlint-stdlib"), "."], stdlib, before=[*intlint, "--cache-dir", str(caches / "intlint-stdlib"), "."])
+    results["stdlib bandit"] = timed([*bandit, "."], stdlib)
+    results["stdlib ruff cold"] = timed([*ruff, "--no-cache", "."], stdlib)
+    results["stdlib ruff warm"] = timed([*ruff, "--cache-dir", str(caches / "ruff-stdlib"), "."], stdlib, before=[*ruff, "--cache-dir", str(caches / "ruff-stdlib"), "."])
+    results["integration intlint jobs 1"] = timed([*intlint, "--no-cache", "--jobs", "1", "."], corpus)
+    results["integration intlint jobs 2"] = timed([*intlint, "--no-cache", "--jobs", "2", "."], corpus)
+    results["integration intlint warm"] = timed([*intlint, "--cache-dir", str(caches / "intlint-corpus"), "."], corpus, before=[*intlint, "--cache-dir", str(caches / "intlint-corpus"), "."])
+    files = sorted(str(path) for path in corpus.rglob("*.py"))
+    results["integration libcst parse"] = timed([sys.executable, "-c", PARSE_ONLY, *files], corpus)
+    results["integration bandit"] = timed([*bandit, "."], corpus)
+    results["integration ruff cold"] = timed([*ruff, "--no-cache", "."], corpus)
+    results["one file intlint cold"] = timed([*intlint, "--no-cache", one_file.name], one_file.parent)
+    results["one file intlint warm"] = timed([*intlint, "--cache-dir", str(caches / "one"), one_file.name], one_file.parent, before=[*intlint, "--cache-dir", str(caches / "one"), one_file.name])
+    results["one file ruff cold"] = timed([*ruff, "--no-cache", one_file.name], one_file.parent)
+    results["stdlib files"] = count(stdlib)
+    results["integration files"] = count(corpus)
+    return results
+
+
+def run_timed(command: list[str], cwd: Path, env: dict[str, str], runs: int, before: list[str] | None) -> Timing:
+    if before is not None:
+        _measure_once(before, cwd, env)  # fill the cache
+    samples = [_measure_once(command, cwd, env) for _ in range(runs)]
+    return Timing(statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples) / 1024)
+
+
+def _measure_once(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(cwd), *command], env=env, capture_output=True, text=True, check=True)
+    elapsed, peak_kb, returncode, stderr = json.loads(done.stdout)
+    if returncode not in (0, 1):  # bandit exits 1 when it finds something
+        raise SystemExit(f"{' '.join(command[:3])} failed ({returncode}):\n{stderr}")
+    return elapsed, peak_kb
+
+
+def count(folder: Path) -> str:
+    files = list(folder.rglob("*.py"))
+    size = sum(path.stat().st_size for path in files)
+    lines = sum(path.read_bytes().count(b"\n") for path in files)
+    return f"{len(files)} Python files, {lines:,} lines, {size / 1e6:.1f} MB"
+
+
+# -- the table -------------------------------------------------------------------------------
+
+
+def report(results: dict[str, Timing | str], options: argparse.Namespace) -> None:
+    t = {name: value for name, value in results.items() if isinstance(value, Timing)}
+    rows = [
+        ("stdlib, cold: intlint --no-cache", "stdlib intlint cold", "bandit -r", "stdlib bandit", "<= 0.5"),
+        ("stdlib, warm: intlint, nothing changed", "stdlib intlint warm", "ruff check, warm", "stdlib ruff warm", "<= 3"),
+        ("stdlib, cold: intlint --no-cache", "stdlib intlint cold", "ruff check --no-cache", "stdlib ruff cold", ""),
+        ("integration: intlint --jobs 2", "integration intlint jobs 2", "intlint --jobs 1", "integration intlint jobs 1", "<= 1/1.35 = 0.74"),
+        ("integration: intlint --jobs 1 (all rules)", "integration intlint jobs 1", "bare libcst parse", "integration libcst parse", "<= 1.5"),
+        ("integration: intlint --jobs 2", "integration intlint jobs 2", "bandit -r", "integration bandit", ""),
+        ("integration: intlint, warm", "integration intlint warm", "ruff check --no-cache", "integration ruff cold", ""),
+        ("one file: intlint --no-cache", "one file intlint cold", "ruff check --no-cache", "one file ruff cold", "< 0.6 s"),
+        ("one file: intlint, warm cache", "one file intlint warm", "ruff check --no-cache", "one file ruff cold", "< 0.6 s"),
+    ]
+    print(f"\nMachine: {machine()}")
+    print(f"Corpora: stdlib {results['stdlib files']}; integration {results['integration files']}; medians of {options.runs} runs\n")
+    print("| measurement | intlint | compared with | their time | ratio | target |")
+    print("|---|---:|---|---:|---:|---|")
+    for label, ours, other_label, other, target in rows:
+        ratio = t[ours].seconds / t[other].seconds
+        print(f"| {label} | {t[ours].seconds:.2f} s | {other_label} | {t[other].seconds:.2f} s | {ratio:.2f}x | {target} |")
+    print("\n| peak memory (largest process) | MB |")
+    print("|---|---:|")
+    for name, timing in t.items():
+        print(f"| {name} | {timing.peak_mb:.0f} |")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cores} cores ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+if __name__ == "__main__":
+    main()

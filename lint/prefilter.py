@@ -1,0 +1,147 @@
+"""The file pre-filter: which enabled rules could fire on a file, told from its bytes before any parse.
+
+Each rule declares what a file must contain for it to fire (`Rule.requires`, see
+lint.rules.base.Requires); a run's pre-filter is derived from the enabled rules'
+declarations, never kept by hand. A file that meets none of them is not parsed at all:
+parsing, traversals and metadata are the budget (DESIGN.md, "Performance"), and most files
+of a repository have nothing to do with an integration. A file that is parsed runs only the
+rules whose requirement it meets; the others could not report anything on it.
+
+Imports are read from import statements: each `import` keyword is found with a plain byte
+search and only the statement around it is read, which is quicker than a regular expression
+over every line and exact where a word search is not (`# uses requests` imports nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Sequence
+
+from lint.rules.base import AllOf, EveryFile, Requirement, Requires
+
+_STATEMENT_BREAKS = re.compile(rb"[;:\r\n]")  # statements on one line: `import a; import b`, `try: import c`
+
+
+class Prefilter:
+    """The enabled rules' requirements by source kind, checked against a file's bytes."""
+
+    def __init__(self, rules: Sequence[Any]) -> None:
+        self._by_kind: dict[str, list[tuple[Any, Requirement]]] = {}
+        for rule in rules:
+            for kind in rule.sources:
+                self._by_kind.setdefault(kind, []).append((rule, rule.requirement(kind)))
+
+    def rules_for(self, kind: str, data: bytes) -> tuple[Any, ...]:
+        """The enabled rules of `kind` whose requirement the file meets, in the order given."""
+        scan = _Scan(data)
+        return tuple(rule for rule, requirement in self._by_kind.get(kind, ()) if scan.meets(requirement))
+
+
+def imported_names(data: bytes) -> frozenset[str]:
+    """What the file's import statements make reachable, as dotted names: `import a.b, c as d` gives
+    `a` and `c` (the packages they bind, and so everything under them), `from e.f import g, h` gives
+    `e.f.g` and `e.f.h`, `from e import *` gives `e`; relative imports give nothing."""
+    found: set[bytes] = set()
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark would hide the first statement's keyword
+    position = data.find(b"import")
+    while position != -1:
+        start, end = _logical_line(data, position)
+        text = data[start:end].replace(b"\\\r\n", b" ").replace(b"\\\n", b" ").replace(b"\\\r", b" ")
+        for statement in _STATEMENT_BREAKS.split(text):
+            found.update(_names(statement))
+        position = data.find(b"import", max(end, position + 6))
+    return frozenset(name.decode("ascii", "replace") for name in found)
+
+
+def imports_any(names: frozenset[str], modules: tuple[str, ...]) -> bool:
+    """Whether imports that reach `names` can name something in one of `modules` (`urllib.request`
+    is reached by `import urllib`, `from urllib import request`, `from urllib.request import urlopen`;
+    not by `from urllib.parse import quote`)."""
+    return any(
+        name == module or name.startswith(module + ".") or module.startswith(name + ".")
+        for name in names
+        for module in modules
+    )
+
+
+class _Scan:
+    """One file's bytes, read lazily for what the requirements ask: its imports, its lower-cased text."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._lower: bytes | None = None
+        self._imports: frozenset[str] | None = None
+        self._met: dict[Requires, bool] = {}
+        self._found: dict[str, bool] = {}  # by pattern: several requirements share one
+
+    def meets(self, requirement: Requirement) -> bool:
+        if isinstance(requirement, EveryFile):
+            return True
+        if isinstance(requirement, AllOf):
+            return all(self.meets(part) for part in requirement.parts)
+        met = self._met.get(requirement)
+        if met is None:
+            met = self._met[requirement] = self._meets_any(requirement)
+        return met
+
+    def _meets_any(self, requirement: Requires) -> bool:
+        if requirement.imports and imports_any(self.imports(), requirement.imports):
+            return True
+        if requirement.markers and any(marker in self.lower() for marker in _lowered(requirement.markers)):
+            return True
+        return any(self._search(pattern) for pattern in requirement.patterns)
+
+    def _search(self, pattern: str) -> bool:
+        found = self._found.get(pattern)
+        if found is None:
+            found = self._found[pattern] = _compiled(pattern).search(self.data) is not None
+        return found
+
+    def imports(self) -> frozenset[str]:
+        if self._imports is None:
+            self._imports = imported_names(self.data)
+        return self._imports
+
+    def lower(self) -> bytes:
+        if self._lower is None:
+            self._lower = self.data.lower()
+        return self._lower
+
+
+@lru_cache(maxsize=None)
+def _lowered(markers: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(marker.lower().encode("ascii") for marker in markers)
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern[bytes]:
+    return re.compile(pattern.encode())
+
+
+def _logical_line(data: bytes, position: int) -> tuple[int, int]:
+    """The line around `position`, with the lines a trailing backslash joins to it."""
+    start = data.rfind(b"\n", 0, position) + 1
+    while start >= 2 and (data[start - 2 : start] == b"\\\n" or data[start - 3 : start] == b"\\\r\n"):
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    end = data.find(b"\n", position)
+    while end != -1 and (data[end - 1 : end] == b"\\" or data[end - 2 : end] == b"\\\r"):
+        end = data.find(b"\n", end + 1)
+    return start, len(data) if end == -1 else end
+
+
+def _names(statement: bytes) -> set[bytes]:
+    words = statement.split()
+    if len(words) >= 2 and words[0] == b"from":
+        module = words[1]
+        if module.startswith(b"."):
+            return set()  # a relative import: the project's own modules
+        _, _, imported = statement.partition(b"import")
+        names = [parts[0] for name in imported.replace(b"(", b" ").replace(b")", b" ").split(b",") if (parts := name.split())]
+        if not names or b"*" in names or (b"(" in imported and b")" not in imported):
+            return {module}  # everything, or names on the lines that follow: all of it may be reached
+        return {module + b"." + name for name in names}
+    if words and words[0] == b"import":
+        names = statement.split(b"import", 1)[1].split(b",")
+        return {parts[0].split(b".")[0] for name in names if (parts := name.split())}
+    return set()
