@@ -17,8 +17,9 @@ from lint.sources.config_openapi import body_fields, header_names, operations
 from lint.sources.python_calls import has_double_star, keyword, positional, walk
 from lint.sources.python_facts import SALESFORCE, PythonFacts
 from lint.sources.python_handlers import OUTBOUND_MESSAGE, PUBSUB, WEBHOOK, Consumer, enclosing_consumer
+from lint.sources.python_clients import HTTP_CLIENT_TYPES
 from lint.sources.python_retry import ADAPTER, DECORATOR, MANUAL_LOOP, RetryPolicy, enclosing_retry, resolved, session_retry
-from lint.sources.python_salesforce import HTTP_CLIENTS, HTTP_MODULES, SalesforceCall, salesforce_call
+from lint.sources.python_salesforce import HTTP_MODULES, SalesforceCall, salesforce_call
 
 DEFAULT_EXTERNAL_ID = "External_Id__c"
 EXTERNAL_ID_FIELD = re.compile(r"(?i)(ext(ernal)?_?id|_id|_key|uuid|guid|number)__c$")
@@ -27,7 +28,6 @@ RECORD_ID_UPSERT_PATH = re.compile(r"^sobjects/(?P<sobject>[A-Za-z]\w*)/Id/", re
 COLLECTION_CREATE_PATH = re.compile(r"^composite/(sobjects|tree/[A-Za-z]\w*)/?$")
 LOOKUP_OPERATIONS = frozenset({"get", "get_by_custom_id", "query", "query_all", "query_all_iter", "search", "quick_search"})
 HTTP_WRITE_VERBS = {"post": "POST", "patch": "PATCH"}
-HTTP_CLIENT_TYPES = frozenset({*HTTP_CLIENTS, "aiohttp.ClientSession", "urllib3.PoolManager"})
 # A key that lets the receiver drop a repeated request (RULES.md IL103).
 IDEMPOTENCY_KEY = re.compile(r"(?i)idempotenc|request[_-]?id|message[_-]?id")
 # POSTs that create nothing: token requests and searches; and the Salesforce data API, which takes no
@@ -654,7 +654,7 @@ class RetryWithoutIdempotencyKey(PythonRule, ConfigRule):
 
     def _write_request(self, node: cst.Call) -> tuple[str, str | None] | None:
         """(method, URL template) of a POST/PATCH through an HTTP client or `sf.apexecute`."""
-        func, args = node.func, positional(node)
+        func = node.func
         module, _, verb = (self.facts.qualified_name(func) or "").rpartition(".")
         if module not in HTTP_MODULES:
             if not isinstance(func, cst.Attribute):

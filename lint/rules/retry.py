@@ -19,7 +19,7 @@ from lint.sources.config_model import ConfigDocument, Scalar, is_reference
 from lint.sources.python_calls import has_double_star, is_none, keyword, positional, walk
 from lint.sources.paths import is_test_path
 from lint.sources.python_clients import ClientCall, client_call
-from lint.sources.python_facts import CONSTRUCTORS, HTTPX_ASYNC_CLIENT, HTTPX_CLIENT, REQUESTS_SESSION, SALESFORCE, SFTYPE, PythonFacts
+from lint.sources.python_facts import AIOHTTP_SESSION, CONSTRUCTORS, HTTPX_ASYNC_CLIENT, URLLIB3_POOL, HTTPX_CLIENT, REQUESTS_SESSION, SALESFORCE, SFTYPE, PythonFacts
 from lint.sources.python_handlers import enclosing_consumer
 from lint.sources.python_retry import (
     BARE_DECORATORS,
@@ -48,11 +48,9 @@ RETRY_KEYS = Requires(markers=("retr",))
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 REQUESTS_FUNCTIONS = frozenset(f"requests.{verb}" for verb in HTTP_VERBS)
 HTTPX_FUNCTIONS = frozenset({*(f"httpx.{verb}" for verb in HTTP_VERBS), "httpx.stream", "httpx.Client", "httpx.AsyncClient"})
-AIOHTTP_SESSION = "aiohttp.ClientSession"
 URLOPEN = "urllib.request.urlopen"
 URLOPEN_TIMEOUT_POSITION = 2  # urlopen(url, data=None, timeout=...)
 LOCAL_URL = re.compile(r"^(file|data):", re.IGNORECASE)  # urlopen of a file or data URL opens no connection
-URLLIB3_POOL = "urllib3.PoolManager"
 URLLIB3_REQUEST = "urllib3.request"  # urllib3 2: a request through the module's own pool
 URLLIB3_METHODS = frozenset({"request", "urlopen", "request_encode_body", "request_encode_url"})
 SET_DEFAULT_TIMEOUT = "socket.setdefaulttimeout"
