@@ -86,13 +86,14 @@ def test_exit_zero_and_fail_on(project):
 
 
 def test_parse_error_is_a_finding_and_other_files_are_still_linted(project):
-    project({"a_broken.py": "def push(:\n", "b_push.py": BAD, "c_binary.py": "x = 1\n"})
-    (Path("d_latin1.py")).write_bytes(b"name = '\xe9'\n")
+    # Files some rule reads (they import requests); a broken file no rule reads is not parsed (README, "Performance").
+    project({"a_broken.py": "import requests\ndef push(:\n", "b_push.py": BAD, "c_binary.py": "x = 1\n", "e_unread.py": "def f(:\n"})
+    (Path("d_latin1.py")).write_bytes(b"import requests\nname = '\xe9'\n")
     result = invoke("check", "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.output)
     found = [(f["path"], f["code"], f["start_line"]) for f in report["findings"]]
-    assert found == [("a_broken.py", "IL001", 1), ("b_push.py", "IL401", 5), ("d_latin1.py", "IL001", 1)]
+    assert found == [("a_broken.py", "IL001", 2), ("b_push.py", "IL401", 5), ("d_latin1.py", "IL001", 2)]
     assert "Traceback" not in result.output
 
 
@@ -171,11 +172,11 @@ def test_module_entry_point_runs_as_a_process(project):
 
 def test_valid_python_that_libcst_cannot_read_is_a_note_not_a_failure(project):
     # CPython accepts a parenthesised annotated name; libcst does not.
-    project({"annotated.py": "def f():\n    (undeclared): int\n"})
+    project({"annotated.py": "import requests\n\ndef f():\n    (undeclared): int\n"})
     result = invoke("check", "--format", "json")
     assert result.exit_code == 0, result.output
     [finding] = json.loads(result.output)["findings"]
-    assert (finding["code"], finding["severity"], finding["start_line"]) == ("IL001", "note", 2)
+    assert (finding["code"], finding["severity"], finding["start_line"]) == ("IL001", "note", 4)
     assert finding["message"].startswith("intlint's parser (libcst) cannot read this file, although Python accepts it")
 
 
@@ -187,8 +188,8 @@ def test_deeply_nested_valid_code_is_analysed(project):
 
 
 def test_pathologically_deep_nesting_is_skipped_with_a_notice_and_the_rest_is_linted(project):
-    chain = "x = " + " + ".join(["1"] * 30_000) + "\n"
-    brackets = "y = " + "[" * 5000 + "]" * 5000 + "\n"
+    chain = "import requests\nx = " + " + ".join(["1"] * 30_000) + "\n"
+    brackets = "import requests\ny = " + "[" * 5000 + "]" * 5000 + "\n"
     project({"chain.py": chain, "brackets.py": brackets, "push.py": BAD})
     result = invoke("check", "--format", "json")
     report = json.loads(result.output)

@@ -14,6 +14,7 @@ import libcst as cst
 
 from lint.findings import Confidence, Severity
 from lint.rules.base import ConfigRule, Example, PythonRule, Requires
+from lint.rules.requirements import NETWORK_CALLS
 from lint.sources.config_dialects import CAMEL, CUMULUSCI, GENERIC, KAFKA_CONNECT, TAP
 from lint.sources.config_model import ConfigDocument, Scalar, is_reference
 from lint.sources.python_calls import has_double_star, is_none, keyword, positional, walk
@@ -39,7 +40,7 @@ from lint.sources.python_sessions import first_origin, is_mount, resolved, sessi
 
 # What a file must import for these rules to find anything: a client that talks to another system,
 # or a library that retries.
-CLIENTS = Requires(imports=("requests", "httpx", "aiohttp", "urllib", "urllib3", "http", "simple_salesforce", "salesforce_bulk"))
+CLIENTS = NETWORK_CALLS  # a file where python_clients can find an integration call
 RETRY_LIBRARIES = Requires(imports=("tenacity", "backoff", "retrying", "retry", "celery"))
 # What a config file must say for IL401 / IL403 to find anything in it.
 TIMEOUT_KEYS = Requires(markers=("timeout",))

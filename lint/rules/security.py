@@ -29,7 +29,7 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import Example, Option, PythonRule, Requires
 from lint.rules.bulk import short
-from lint.rules.requirements import SALESFORCE_CALLS
+from lint.rules.requirements import HTTP_LIBRARIES, NETWORK_CALLS, SALESFORCE_CALLS
 from lint.sources.paths import is_test_path
 from lint.sources.python_calls import argument, is_false, is_none, keyword, literal_text, positional, walk
 from lint.sources.python_clients import (
@@ -295,6 +295,7 @@ class PasswordFlow(SecurityRule):
     name = "password-flow"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    requires = NETWORK_CALLS | Requires(imports=("aiosfstream",))  # logins, token requests, aiosfstream's authenticators
     security_severity = "5.3"
     tags = ("credentials",)
     valid = [
@@ -1009,6 +1010,8 @@ class HardcodedSecret(SecurityRule):
     name = "hardcoded-secret"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    # A credential's name as a keyword, key or parameter (or a login's position), or an Authorization header.
+    requires = Requires(imports=("simple_salesforce",), markers=(*sorted(SECRET_NAMES), "authorization"))
     security_severity = "7.5"
     tags = ("credentials", "external/cwe/cwe-798")
     valid = [
@@ -1168,6 +1171,8 @@ class PlaintextEndpoint(SecurityRule):
     name = "plaintext-endpoint"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    # An `http://` URL, sent by an HTTP library or given as an endpoint keyword or key.
+    requires = Requires(markers=("http://",)) & Requires(imports=HTTP_LIBRARIES, markers=tuple(sorted(ENDPOINT_KEYWORDS)))
     security_severity = "7.4"
     tags = ("transport", "external/cwe/cwe-319")
     valid = [
@@ -1280,6 +1285,10 @@ class TlsVerificationDisabled(SecurityRule):
     name = "tls-verification-disabled"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
+    # A client or `ssl` to turn the checks off on, and `verify`, `ssl=`/`_create_unverified_context` or `CERT_NONE`.
+    requires = Requires(imports=("requests", "httpx", "aiohttp", "urllib3", "simple_salesforce", "ssl"), markers=("cert_none",)) & Requires(
+        markers=("verify", "ssl", "cert_none")
+    )
     security_severity = "7.4"
     tags = ("transport", "external/cwe/cwe-295")
     valid = [
@@ -1469,6 +1478,8 @@ class HardcodedRecordId(SecurityRule):
     name = "hardcoded-record-id"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    # An id with a standard prefix is a whole string literal, or quoted in SOQL: a quote on each side.
+    requires = Requires(patterns=(rf"[\"'](?:{'|'.join(KEY_PREFIXES)})[0-9A-Za-z]{{12}}(?:[0-9A-Za-z]{{3}})?[\"']",))
     security_severity = "2.0"
     tags = ("portability",)
     valid = [
@@ -2058,6 +2069,12 @@ class RetiredApiVersion(SecurityRule):
     name = "retired-api-version"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
+    # A version given to simple_salesforce, in a REST URL, or set by a version name that says Salesforce
+    # (`sf_api_version`) or sits in a module about Salesforce (`about_salesforce`).
+    requires = (
+        Requires(imports=("simple_salesforce",), markers=("/services/data/v", "api_version", "apiversion", "sf_version", "sfdc_version", "salesforce_version"))
+        & Requires(imports=SALESFORCE_LIBRARIES, markers=("/services/data/", "salesforce", "sf_", "sfdc_"))
+    )
     security_severity = "3.1"
     tags = ("maintenance",)
     options = (MIN_API_VERSION,)

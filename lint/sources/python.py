@@ -1,7 +1,8 @@
 """Python source: decode, parse once with libcst, run every Python rule in one batched traversal.
 
-Positions are the expensive metadata; they are resolved only for files that
-produced findings, after the traversal, so clean files never pay for them.
+Positions are the expensive metadata; they are computed only for files that
+produced findings, after the traversal, and only for the nodes the findings
+point at (python_positions), so clean files never pay for them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lint.findings import Confidence, Finding, Location, Severity, Span, fingerp
 from lint.rules.base import PythonRule
 from lint.sources.python_facts import COMPREHENSIONS, Loop, PythonFacts
 from lint.sources.python_loops import record_loop_shape
+from lint.sources.python_positions import positions_of
 from lint.sources.result import SourceResult, line_and_column, parse_error
 from lint.suppressions import Directive, parse_comment
 
@@ -164,7 +166,7 @@ def _run_rules(path: str, module: cst.Module, rules: Sequence[type[PythonRule]],
     reports = context.finished_reports()
     if not reports:
         return []
-    positions = metadata.get(PositionProvider) or wrapper.resolve(PositionProvider)
+    positions = metadata.get(PositionProvider) or positions_of(module, _positioned(reports))
     findings = (_finding(path, module, positions, report) for report in reports)
     return [finding for finding in findings if finding is not None]
 
@@ -189,6 +191,16 @@ def _finding(path: str, module: cst.Module, positions: Mapping, report: _Report)
         fingerprint=fingerprint(report.rule.code, path, report.scope, module.code_for_node(report.node)),
         statement_lines=_statement_lines(positions, report.statement),
     )
+
+
+def _positioned(reports: Sequence[_Report]) -> Iterable[cst.CSTNode]:
+    """The nodes whose positions `_finding` reads (a statement's decorators and body are inside it)."""
+    for report in reports:
+        yield report.node
+        if report.loop is not None:
+            yield report.loop.node
+        if report.statement is not None:
+            yield report.statement
 
 
 def _statement_lines(positions: Mapping, statement: cst.CSTNode | None) -> tuple[int, int] | None:
