@@ -19,7 +19,7 @@ else:
 from lint.findings import Severity
 from lint.rules import Registry, load_registry
 from lint.rules.base import Option
-from lint.settings import Settings
+from lint.settings import DEFAULT_MAX_FILE_SIZE, Settings
 
 CONFIG_NAMES = ("intlint.toml", "pyproject.toml")  # intlint.toml wins when both share a directory
 SETTING_KEYS = (
@@ -31,6 +31,7 @@ SETTING_KEYS = (
     "extend-exclude",
     "fail-on",
     "severity",
+    "max-file-size",
 )
 SEVERITIES = ", ".join(f'"{severity.value}"' for severity in Severity)
 
@@ -196,6 +197,7 @@ def _resolve(table: _Table, overrides: CliOverrides, registry: Registry, root: P
         respect_ignores=not overrides.no_ignores,
         force_exclude=overrides.force_exclude,
         config_path=table.path,
+        max_file_size=_max_file_size(values, where),
     )
 
 
@@ -235,6 +237,16 @@ def _severity(value: Any, source: str) -> Severity:
     if isinstance(value, str) and value in {severity.value for severity in Severity}:
         return Severity(value)
     raise ConfigError(f"{source} must be one of {SEVERITIES}, not {value!r}")
+
+
+def _max_file_size(values: Mapping[str, Any], where: str) -> int:
+    """`max-file-size` is in megabytes; Settings keeps bytes."""
+    if "max-file-size" not in values:
+        return DEFAULT_MAX_FILE_SIZE
+    megabytes = values["max-file-size"]
+    if isinstance(megabytes, bool) or not isinstance(megabytes, (int, float)) or not megabytes > 0:
+        raise ConfigError(f"`max-file-size` in {where} must be a positive number of megabytes, not {megabytes!r}")
+    return int(megabytes * 1024 * 1024)
 
 
 def _table(values: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:

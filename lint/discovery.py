@@ -3,7 +3,7 @@
 Explicitly named files are always linted (pre-commit passes exactly the files
 it wants checked); files found by walking honour the default skipped
 directories, `.gitignore` files and the `exclude` settings. Files larger than
-`max_file_size` (generated or vendored code, data dumps) are skipped, never read.
+`max-file-size` (generated or vendored code, data dumps) are skipped, never read.
 Problems become notices, never exceptions, so one bad path does not stop the run.
 """
 
@@ -31,9 +31,6 @@ SKIPPED_DIRS = frozenset(
 SKIPPED_DIR_SUFFIXES = (".egg-info",)
 NO_KIND = "not a Python, config, Apex or metadata file"
 NOT_REGULAR = "not a regular file"
-# The default of the `max-file-size` setting: parsing takes seconds per megabyte, and
-# hand-written integration code is far smaller.
-MAX_FILE_SIZE = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,9 +46,8 @@ class Discovery:
     notices: list[str] = field(default_factory=list)
 
 
-def discover(paths: Sequence[Path], settings: Settings, max_file_size: int = MAX_FILE_SIZE) -> Discovery:
-    """The files to lint under `paths`; files larger than `max_file_size` bytes are skipped with a notice."""
-    walker = _Walker(settings, max_file_size)
+def discover(paths: Sequence[Path], settings: Settings) -> Discovery:
+    walker = _Walker(settings)
     for path in paths or (Path("."),):
         walker.add(path)
     files = sorted(walker.found.values(), key=lambda found: found.relative)
@@ -59,12 +55,12 @@ def discover(paths: Sequence[Path], settings: Settings, max_file_size: int = MAX
 
 
 class _Walker:
-    def __init__(self, settings: Settings, max_file_size: int) -> None:
+    def __init__(self, settings: Settings) -> None:
         root = _posix(os.path.abspath(settings.root))
         self.root_prefix = root.rstrip("/") + "/"
         self.excludes = PatternSet.under(root, parse((*settings.exclude, *settings.extend_exclude)))
         self.force_exclude = settings.force_exclude
-        self.max_file_size = max_file_size
+        self.max_file_size = settings.max_file_size
         self.found: dict[str, DiscoveredFile] = {}
         self.notices: list[str] = []
 

@@ -9,6 +9,9 @@ from typing import Any, Mapping
 
 from lint.findings import Severity
 
+# The default of `max-file-size`: parsing takes seconds per megabyte, and hand-written integration code is far smaller.
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -23,6 +26,7 @@ class Settings:
     respect_ignores: bool = True  # False with --no-ignores
     force_exclude: bool = False  # excludes apply to explicitly named files too (pre-commit passes names)
     config_path: Path | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files are skipped, unread, with a notice
 
     def ignored_for_path(self, relative_path: str) -> frozenset[str]:
         """Codes that `per-file-ignores` switches off for this (root-relative, POSIX) path."""

@@ -202,6 +202,8 @@ def test_bad_toml_names_the_file_and_the_parser_message(tmp_path: Path) -> None:
         ('bulk-threshold = "big"', "invalid `bulk-threshold` in intlint.toml: option `bulk-threshold` must be int"),
         ("bulk-threshold = true", "invalid `bulk-threshold` in intlint.toml"),
         ("strict = 1", "invalid `strict` in intlint.toml"),
+        ('max-file-size = "10MB"', "`max-file-size` in intlint.toml must be a positive number of megabytes, not '10MB'"),
+        ("max-file-size = 0", "`max-file-size` in intlint.toml must be a positive number of megabytes, not 0"),
     ],
 )
 def test_wrong_types_are_errors(tmp_path: Path, toml: str, expected: str) -> None:
@@ -261,6 +263,12 @@ def test_severity_overrides_exclude_and_extend_exclude(tmp_path: Path) -> None:
     settings = load(tmp_path)
     assert settings.severity_overrides == {"IL401": Severity.ERROR, "IL002": Severity.NOTE}
     assert settings.exclude == ("/legacy",) and settings.extend_exclude == ("*_pb2.py",)
+
+
+def test_max_file_size_is_in_megabytes(tmp_path: Path) -> None:
+    assert load(tmp_path).max_file_size == 10 * 1024 * 1024
+    write(tmp_path / "intlint.toml", "max-file-size = 0.5\n")
+    assert load(tmp_path).max_file_size == 512 * 1024
 
 
 def test_per_file_ignores_expand_prefixes_and_match_paths(tmp_path: Path) -> None:

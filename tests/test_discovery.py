@@ -265,10 +265,10 @@ def test_unreadable_directory_is_a_notice(tmp_path: Path, monkeypatch: pytest.Mo
 def test_files_above_the_size_limit_are_skipped_unread(tmp_path: Path) -> None:
     write(tmp_path, "small.py", text="x = 1\n")
     write(tmp_path, "big.py", text="x = 1\n" * 300_000)  # 1.72 MB
-    settings = Settings(tmp_path, frozenset())
-    result = discover([tmp_path], settings, max_file_size=1024 * 1024)
+    settings = Settings(tmp_path, frozenset(), max_file_size=1024 * 1024)
+    result = discover([tmp_path], settings)
     assert [file.relative for file in result.files] == ["small.py"]
     assert result.notices == ["skipped big.py: it is 1.72 MB, larger than max-file-size (1 MB); raise `max-file-size` to lint it"]
-    named = discover([tmp_path / "big.py"], settings, max_file_size=1024 * 1024)
+    named = discover([tmp_path / "big.py"], settings)
     assert named.files == [] and named.notices == result.notices  # a named file too
-    assert [file.relative for file in discover([tmp_path], settings).files] == ["big.py", "small.py"]  # default: 10 MB
+    assert [file.relative for file in discover([tmp_path], Settings(tmp_path, frozenset())).files] == ["big.py", "small.py"]  # default: 10 MB
