@@ -25,7 +25,7 @@ from lint.sources.config_camel import endpoints
 from lint.sources.config_dialects import CAMEL, CUMULUSCI, mapping_steps
 from lint.sources.config_model import ConfigDocument
 from lint.sources.config_paths import Match
-from lint.sources.python_calls import keyword, positional
+from lint.sources.python_calls import clipped, keyword, positional
 from lint.sources.python_facts import (
     CSV_ROWS,
     DATAFRAME,
@@ -146,7 +146,7 @@ def client_of(facts: PythonFacts, node: cst.Call, call: SalesforceCall) -> str:
     expr = node.func.value if isinstance(node.func, cst.Attribute) and depth is not None else None
     for _ in range(depth or 0):
         expr = expr.value if isinstance(expr, cst.Attribute) else None
-    return short(facts.source(expr)) if expr is not None else "sf"
+    return clipped(facts.source(expr)) if expr is not None else "sf"
 
 
 # -- messages --------------------------------------------------------------------
@@ -164,7 +164,7 @@ SOURCE_NAMES = {
 
 def call_label(facts: PythonFacts, node: cst.Call, call: SalesforceCall) -> str:
     """"`sf.Contact.create`", or "`session.post` (POST `sobjects/Contact/`)" for REST calls."""
-    label = f"`{short(facts.source(node.func))}`"
+    label = f"`{clipped(facts.source(node.func))}`"
     if call.is_rest:
         label += f" ({call.http_method} `{call.rest_path}`)"
     return label
@@ -181,20 +181,14 @@ def repetition(facts: PythonFacts, loop: Loop, line: int) -> str:
     """How often a node in `loop` runs: "once per item of `rows` (loop at line 12 calls `push`)"."""
     if loop.iterable is None:
         return f"on every pass of the {loop_where(loop, line)}"
-    return f"once per item of `{short(facts.source(loop.iterable))}` ({loop_where(loop, line)})"
+    return f"once per item of `{clipped(facts.source(loop.iterable))}` ({loop_where(loop, line)})"
 
 
 def source_label(facts: PythonFacts, shape: LoopShape) -> str | None:
     """The unbounded data set a loop walks, described: "the CSV rows `reader`"."""
     if shape.source is None or shape.source_type is None:
         return None
-    return f"{SOURCE_NAMES[shape.source_type]} `{short(facts.source(shape.source))}`"
-
-
-def short(code: str, limit: int = 48) -> str:
-    """Code for a message: one line, and not too long."""
-    text = " ".join(code.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{SOURCE_NAMES[shape.source_type]} `{clipped(facts.source(shape.source))}`"
 
 
 # -- what config sets up --------------------------------------------------------
@@ -959,7 +953,7 @@ class BatchOverLimit(PythonRule, ConfigRule):
         if size is not None and size > BULK_V1_BATCH_MAX:
             self.report(
                 arg,
-                f"`{short(self.facts.source(node.func))}` asks for `batch_size={size}`, above Bulk API 1.0's "
+                f"`{clipped(self.facts.source(node.func))}` asks for `batch_size={size}`, above Bulk API 1.0's "
                 f"{BULK_V1_BATCH_MAX:,} records per batch; simple_salesforce silently lowers it to {BULK_V1_BATCH_MAX:,}, "
                 "so the batches are not the size the code says.",
                 hint="pass `batch_size=10000` or less (or `'auto'`), or move to Bulk API 2.0 (`sf.bulk2`), which sizes batches itself",
@@ -985,7 +979,7 @@ class BatchOverLimit(PythonRule, ConfigRule):
             shape = loop_shape(facts, loop)
             if shape.chunk is None or shape.chunk <= endpoint.limit:
                 return None
-            code = short(facts.source(shape.chunked_by)) if shape.chunked_by is not None else ""
+            code = clipped(facts.source(shape.chunked_by)) if shape.chunked_by is not None else ""
             return f"{label} sends chunks of {shape.chunk:,} {endpoint.items} (`{code}`, {loop_where(loop, line)}); {_over(endpoint)}."
 
         # The payload is not readable here: judge by the chunks of the innermost loop that chunks.
@@ -1003,7 +997,7 @@ class BatchOverLimit(PythonRule, ConfigRule):
             return size, f"a literal list of {size}"
         part = self.facts.value_of(items)
         length = self._slice_length(part) if isinstance(part, cst.Subscript) else None
-        return (length, f"`{short(self.facts.source(part))}`") if length is not None else None
+        return (length, f"`{clipped(self.facts.source(part))}`") if length is not None else None
 
     def _undump(self, expr: cst.BaseExpression) -> cst.BaseExpression:
         """`json.dumps(body)` sends `body`."""
@@ -1190,7 +1184,7 @@ class RestForBulkVolume(PythonRule, ConfigRule):
         if source is not None:
             return source + chunks
         if shape.records is not None and shape.records > self.option("bulk-threshold") and loop.iterable is not None:
-            return f"{shape.records:,} records (`{short(self.facts.source(loop.iterable))}`){chunks}"
+            return f"{shape.records:,} records (`{clipped(self.facts.source(loop.iterable))}`){chunks}"
         return None
 
 
@@ -1274,7 +1268,7 @@ class BulkApiV1(PythonRule, ConfigRule):
         if self.facts.qualified_name(node.func) in SALESFORCE_BULK_CLIENTS:
             self.report(
                 node,
-                f"`{short(self.facts.source(node.func))}(...)` opens a Bulk API 1.0 connection; new code should use "
+                f"`{clipped(self.facts.source(node.func))}(...)` opens a Bulk API 1.0 connection; new code should use "
                 "Bulk API 2.0 (`sf.bulk2.<Object>` in simple_salesforce), which splits and tracks the batches itself.",
                 hint=BULK2_HINT,
             )
@@ -1285,7 +1279,7 @@ class BulkApiV1(PythonRule, ConfigRule):
             fix = bulk2_call(call, client_of(self.facts, node, call))
             self.report(
                 node,
-                f"`{short(self.facts.source(node.func))}` uses Bulk API 1.0; Bulk API 2.0 (`{fix}`) takes the whole data set "
+                f"`{clipped(self.facts.source(node.func))}` uses Bulk API 1.0; Bulk API 2.0 (`{fix}`) takes the whole data set "
                 "in one job and splits and tracks the batches itself.",
                 hint=f"use `{fix}`",
                 confidence=confidence,

@@ -28,10 +28,9 @@ import libcst as cst
 
 from lint.findings import Confidence, Severity
 from lint.rules.base import Example, Option, PythonRule, Requires
-from lint.rules.bulk import short
 from lint.rules.requirements import HTTP_LIBRARIES, NETWORK_CALLS, SALESFORCE_CALLS
 from lint.sources.paths import is_test_path
-from lint.sources.python_calls import argument, is_false, is_none, keyword, literal_text, positional, walk
+from lint.sources.python_calls import argument, clipped, is_false, is_none, keyword, literal_text, positional, walk
 from lint.sources.python_clients import (
     HTTP_CLIENT_TYPES,
     HTTP_VERBS,
@@ -70,7 +69,7 @@ MAX_HOPS = 5  # names followed through names, f-strings and concatenations
 
 def callee_label(facts: PythonFacts, call: cst.Call) -> str:
     """"`ss.Salesforce(...)`" for a function or class, "`session.get`" for a method."""
-    name = short(facts.source(call.func))
+    name = clipped(facts.source(call.func))
     constructor = isinstance(call.func, cst.Name) or name.rpartition(".")[2][:1].isupper()
     return f"`{name}(...)`" if constructor else f"`{name}`"
 
@@ -1086,7 +1085,7 @@ class HardcodedSecret(SecurityRule):
         text = literal_text(resolved)
         if text is None or not looks_like_secret(text, name):
             return
-        via = f" (`{short(self.facts.source(value))}` is a literal)" if resolved is not value else ""
+        via = f" (`{clipped(self.facts.source(value))}` is a literal)" if resolved is not value else ""
         what = "private key" if is_private_key(text) else "secret"
         self._report(value, f"{where} is a hard-coded {what}{via}")
 
@@ -1227,8 +1226,8 @@ class PlaintextEndpoint(SecurityRule):
         secure = "https://" + url[len("http://") :]
         self.report(
             value,
-            f"{subject} `{short(url, 72)}` over plain HTTP, so what it sends and receives crosses the network "
-            f"unencrypted, readable and alterable by anyone on the path; use `{short(secure, 72)}`.",
+            f"{subject} `{clipped(url, 72)}` over plain HTTP, so what it sends and receives crosses the network "
+            f"unencrypted, readable and alterable by anyone on the path; use `{clipped(secure, 72)}`.",
             hint="use an `https://` URL",
         )
 
@@ -1335,7 +1334,7 @@ class TlsVerificationDisabled(SecurityRule):
         for target in (t.target for t in node.targets):
             if not isinstance(target, cst.Attribute):
                 continue
-            attr, label = target.attr.value, f"`{short(self.facts.source(target))} = {short(self.facts.source(node.value))}`"
+            attr, label = target.attr.value, f"`{clipped(self.facts.source(target))} = {clipped(self.facts.source(node.value))}`"
             if attr == "verify" and is_false(value) and self._is_http_client(target.value):
                 self.report(node, f"{label} turns off certificate checks for every request of this session, {IMPERSONATION}; remove it.", hint=TLS_FIX)
             elif attr == "verify_mode" and self._is_cert_none(value) and not _is_self(target.value):
@@ -1357,7 +1356,7 @@ class TlsVerificationDisabled(SecurityRule):
                 self._report_keyword(node, arg, "accepts any certificate")
 
     def _report_keyword(self, node: cst.Call, arg: cst.Arg, what: str, confidence: Confidence | None = None) -> None:
-        passed = short(self.facts.source(arg).rstrip(", "))
+        passed = clipped(self.facts.source(arg).rstrip(", "))
         self.report(arg, f"{callee_label(self.facts, node)} passes `{passed}`, which {what}, {IMPERSONATION}; remove it.", hint=TLS_FIX, confidence=confidence)
 
     def _http_confidence(self, node: cst.Call) -> Confidence | None:
@@ -1728,7 +1727,7 @@ class SoqlInjection(SecurityRule):
             return
         piece, origin = max(unsafe, key=lambda item: item[1].rank)  # the first of the least trusted
         confidence = min(confidence, Confidence.HIGH if origin.rank == 2 else Confidence.MEDIUM, key=CONFIDENCES.index)
-        name = f"`{short(self.facts.source(piece), 32)}`" + (f" ({origin.label})" if origin.label else "")
+        name = f"`{clipped(self.facts.source(piece), 32)}`" + (f" ({origin.label})" if origin.label else "")
         fix = self._fix(node, pieces, unsafe)
         self.report(
             node,
@@ -1938,7 +1937,7 @@ class SoqlInjection(SecurityRule):
                     template += "{:like}"  # format_soql escapes % and _ inside the pattern's own quotes
                 else:
                     template = (template[:-1] if template.endswith(("'", '"')) else template) + "{}"  # it adds the quotes
-                args.append(short(self.facts.source(piece), 24))
+                args.append(clipped(self.facts.source(piece), 24))
             elif (text := self._constant_text(piece)) is not None:
                 template += text
             else:

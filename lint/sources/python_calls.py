@@ -67,3 +67,9 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     for child in node.children:
         if not isinstance(child, SCOPES):
             yield from walk(child)
+
+
+def clipped(code: str, limit: int = 48) -> str:
+    """Code for a message: one line, and not too long."""
+    text = " ".join(code.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
