@@ -13,7 +13,7 @@ import pytest
 from lint.engine import lint_source
 from lint.findings import Confidence, Severity
 from lint.rules import load_registry
-from lint.rules.security import case_checksum, record_object
+from lint.rules.security.record_ids import case_checksum, record_object
 from lint.sources.paths import is_test_path
 from lint.sources.secrets import looks_like_secret
 from tests.conftest import FIXTURES, lint_snippet, settings_for

@@ -1,0 +1,302 @@
+"""IL505 and IL506: endpoints reached without TLS, and TLS whose certificate check is off."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from lint.findings import Confidence, Severity
+from lint.rules.base import Example, Requires
+from lint.rules.requirements import HTTP_LIBRARIES
+from lint.rules.security.common import SecurityRule, callee_label
+from lint.sources.python_calls import clipped, is_false, literal_text
+from lint.sources.python_clients import HTTP_CLIENT_TYPES, HTTP_VERBS, METHOD_FIRST, http_request, is_http_library_call
+from lint.sources.python_facts import AIOHTTP_SESSION, SALESFORCE, SFTYPE
+from lint.sources.python_salesforce import HTTP_MODULES
+
+# -- IL505: plaintext endpoints --------------------------------------------------------
+
+ENDPOINT_KEYWORDS = frozenset({"instance_url", "login_url", "base_url", "token_url", "auth_url", "endpoint_url"})
+HOST = re.compile(r"^(\[[^\]]*\]|[^/:?#]*)")
+LOOPBACK = re.compile(r"^(localhost|.*\.localhost|127(\.\d+){3}|\[?::1\]?|0\.0\.0\.0)$")
+# Hosts that never serve an integration: cloud instance metadata (HTTP only), reserved documentation
+# domains (RFC 2606) and XML namespace / DTD identifiers.
+NOT_ENDPOINTS = re.compile(
+    r"""(?x)^(
+        169\.254\.\d+\.\d+ | metadata\.google\.internal
+        | (.*\.)?example\.(com|net|org) | .*\.(example|test|invalid)
+        | (www\.)?w3\.org | schemas\.xmlsoap\.org | soap\.sforce\.com | schemas\.microsoft\.com | purl\.org | xmlns\.com
+    )$"""
+)
+
+
+def plaintext_url(template: str | None) -> str | None:
+    """The URL if it is `http://` to a host that is known, not local and not a namespace."""
+    if template is None or not template.lower().startswith("http://"):
+        return None
+    host = HOST.match(template[len("http://") :]).group(1).lower()
+    if not host.replace("{}", "") or LOOPBACK.match(host) or NOT_ENDPOINTS.match(host):
+        return None
+    return template
+
+
+class PlaintextEndpoint(SecurityRule):
+    """
+    ## What it does
+    Finds `http://` URLs used as integration endpoints: the URL of a
+    `requests`/`httpx`/`aiohttp`/`urllib3`/`urllib` request, and
+    `instance_url=`, `login_url=`, `base_url=`, `token_url=`, `auth_url=`,
+    `endpoint_url=` arguments and config entries — including URLs built from
+    module constants (`f"{ERP_URL}/orders"`).
+
+    Not flagged: localhost and loopback addresses (`127.0.0.1`, `::1`,
+    `0.0.0.0`), cloud metadata addresses, documentation domains
+    (`example.com`, `*.test`), XML namespace and DTD URIs
+    (`http://schemas.xmlsoap.org/...`, `http://www.w3.org/...`), URLs whose
+    host is not known, strings that only mention `http://` (`.replace`,
+    `startswith`, comparisons), and files under test paths.
+
+    ## Why it matters
+    Over plain HTTP, session ids, OAuth tokens and record data cross the
+    network readable and alterable by anyone on the path. The integration
+    patterns guide: "It’s recommended you use the HTTPS protocol to connect to
+    any remote system."
+
+    ## Example
+    ```python
+    ERP_URL = "http://erp.acme.internal/api"
+
+    def push(order):
+        return requests.post(f"{ERP_URL}/orders", json=order, timeout=30)
+    ```
+
+    ## Use instead
+    ```python
+    ERP_URL = "https://erp.acme.internal/api"
+
+    def push(order):
+        return requests.post(f"{ERP_URL}/orders", json=order, timeout=30)
+    ```
+    """
+
+    code = "IL505"
+    name = "plaintext-endpoint"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    # An `http://` URL, sent by an HTTP library or given as an endpoint keyword or key.
+    requires = Requires(markers=("http://",)) & Requires(imports=HTTP_LIBRARIES, markers=tuple(sorted(ENDPOINT_KEYWORDS)))
+    security_severity = "7.4"
+    tags = ("transport", "external/cwe/cwe-319")
+    valid = [
+        "import requests\nrequests.get('http://localhost:8080/health', timeout=5)\nrequests.get('http://127.0.0.1:9000/', timeout=5)\n"
+        "requests.get('http://[::1]:8000/', timeout=5)\nrequests.get('http://0.0.0.0:5000/', timeout=5)\n",
+        # XML namespaces are identifiers, never fetched.
+        "NS = {'soapenv': 'http://schemas.xmlsoap.org/soap/envelope/', 'out': 'http://soap.sforce.com/2005/09/outbound'}\n"
+        "root.find('soapenv:Body', NS)\n",
+        # Only manipulating or testing the scheme.
+        "import requests\nsecure = url.replace('http://', 'https://')\nif url.startswith('http://'):\n    raise ValueError(url)\n"
+        "requests.get(url.replace('http://', 'https://'), timeout=5)\n",
+        "import requests\nrequests.get('https://acme.my.salesforce.com/services/data/', timeout=5)\n",
+        # Host unknown here: it may be a local proxy.
+        "import requests\nrequests.get(f'http://{host}:{port}/status', timeout=5)\n",
+        "import requests\nrequests.get('http://api.example.com/v1/orders', timeout=5)\n",
+        # A proxy URL is not the endpoint.
+        "import requests\nrequests.get('https://erp.acme.com/', proxies={'https': 'http://proxy.acme.com:3128'}, timeout=5)\n",
+    ]
+    invalid = [
+        Example("import requests\n\nrequests.post('http://erp.acme.com/api/orders', json=order, timeout=30)\n", line=3),
+        Example(
+            "import requests\n\nERP_URL = 'http://erp.acme.internal/api'\n\ndef push(order):\n"
+            "    return requests.post(f'{ERP_URL}/orders', json=order, timeout=30)\n",
+            line=6,
+        ),
+        Example("import httpx\n\nclient = httpx.Client(base_url='http://billing.acme.com', timeout=10)\n", line=3),
+        Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(instance_url='http://acme.my.salesforce.com', session_id=sid)\n", line=3),
+        Example("from urllib.request import urlopen\n\nurlopen('http://10.20.0.15/export.csv', timeout=10)\n", line=3),
+        Example("SETTINGS = {\n    'token_url': 'http://auth.acme.com/oauth2/token',\n}\n", line=2),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        request = http_request(self.facts, node)
+        endpoints = [arg for arg in node.args if arg.keyword is not None and arg.keyword.value in ENDPOINT_KEYWORDS]
+        if (request is None or request.url is None) and not endpoints:
+            return
+        callee = callee_label(self.facts, node)
+        if request is not None and request.url is not None:
+            self._check(request.url, f"{callee} sends its request to")
+        for arg in endpoints:
+            self._check(arg.value, f"`{arg.keyword.value}=` of {callee} is")
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = self.facts.string_template(node.key)
+        if key in ENDPOINT_KEYWORDS:
+            self._check(node.value, f"The `{key}` entry is")
+
+    def _check(self, value: cst.BaseExpression, subject: str) -> None:
+        url = plaintext_url(self.facts.string_template(value))
+        if url is None:
+            return
+        secure = "https://" + url[len("http://") :]
+        self.report(
+            value,
+            f"{subject} `{clipped(url, 72)}` over plain HTTP, so what it sends and receives crosses the network "
+            f"unencrypted, readable and alterable by anyone on the path; use `{clipped(secure, 72)}`.",
+            hint="use an `https://` URL",
+        )
+
+
+# -- IL506: TLS verification disabled ------------------------------------------------------
+
+UNVERIFIED_CONTEXT = "ssl._create_unverified_context"
+CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
+AIOHTTP_SSL_KEYWORDS = ("ssl", "verify_ssl")
+AIOHTTP_CONNECTOR = "aiohttp.TCPConnector"
+TLS_FIX = "keep verification on, and point `verify=` (or `cafile=`) at the CA bundle that signs the endpoint's certificate"
+IMPERSONATION = "so anyone on the network path can impersonate the endpoint and read the credentials and data it is sent"
+
+
+class TlsVerificationDisabled(SecurityRule):
+    """
+    ## What it does
+    Finds code that turns off TLS certificate checks: `verify=False` on
+    `requests`/`httpx` calls, sessions and clients (and on `.get/.post/...` of
+    an unknown client in a module that imports them), `session.verify = False`,
+    aiohttp's `ssl=False`/`verify_ssl=False`, `ssl._create_unverified_context()`
+    (called, or installed as the default HTTPS context), and `ssl.CERT_NONE`
+    (`ctx.verify_mode = ssl.CERT_NONE` — which Python accepts only after
+    `check_hostname = False` — and `cert_reqs=...`).
+
+    Not flagged: `urllib3.disable_warnings()` alone (it only hides warnings),
+    `check_hostname = False` while certificates are still verified (libraries
+    that match host names themselves, connections without a host name), a
+    class setting its own `self.verify_mode`, values that come from a
+    parameter, and files under test paths.
+
+    ## Why it matters
+    Without certificate checks, TLS still encrypts, but to whoever answers: a
+    proxy or an attacker on the path can present any certificate and read or
+    change the traffic, including the OAuth token or session id. The
+    integration patterns guide relies on verified TLS: "One-way SSL is enabled
+    by default, but two-way SSL is supported with both self-signed and
+    CA-signed certificates to maintain authenticity of both the client and
+    server." A private CA belongs in `verify="/path/ca.pem"`, not in
+    `verify=False`.
+
+    ## Example
+    ```python
+    response = requests.post(url, json=body, verify=False, timeout=30)
+    ```
+
+    ## Use instead
+    ```python
+    response = requests.post(url, json=body, verify="/etc/ssl/certs/acme-ca.pem", timeout=30)
+    ```
+    """
+
+    code = "IL506"
+    name = "tls-verification-disabled"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    # A client or `ssl` to turn the checks off on, and `verify`, `ssl=`/`_create_unverified_context` or `CERT_NONE`.
+    requires = Requires(imports=("requests", "httpx", "aiohttp", "urllib3", "simple_salesforce", "ssl"), markers=("cert_none",)) & Requires(
+        markers=("verify", "ssl", "cert_none")
+    )
+    security_severity = "7.4"
+    tags = ("transport", "external/cwe/cwe-295")
+    valid = [
+        "import requests\nrequests.get(url, verify='/etc/ssl/certs/acme-ca.pem', timeout=10)\nrequests.get(url, verify=True, timeout=10)\n",
+        # Silencing urllib3's warnings alone does not disable anything.
+        "import urllib3\nurllib3.disable_warnings()\n",
+        "import ssl\nctx = ssl.create_default_context(cafile='ca.pem')\nif ctx.verify_mode == ssl.CERT_NONE:\n    raise RuntimeError('unverified')\n",
+        # A parameter's default is the caller's choice, not this code's.
+        "import ssl\n\ndef context(mode=ssl.CERT_NONE):\n    ctx = ssl.create_default_context()\n    ctx.verify_mode = mode\n    return ctx\n",
+        # Certificates still verified; the host name is matched elsewhere (or there is none).
+        "import ssl\nctx = ssl.create_default_context()\nif not server_hostname:\n    ctx.check_hostname = False\n",
+        # A context implementation's own default state.
+        "import ssl\n\nclass LegacyContext:\n    def __init__(self):\n        self.verify_mode = ssl.CERT_NONE\n",
+        Example("import requests\nrequests.get('https://localhost:8443/', verify=False, timeout=5)\n", path="tests/test_client.py"),
+        # Not an HTTP client: a form's own verify flag.
+        "form.validate(verify=False)\n",
+    ]
+    invalid = [
+        Example("import requests\n\nrequests.post(url, json=body, verify=False, timeout=30)\n", line=3),
+        Example("import requests\n\nVERIFY_TLS = False\nsession = requests.Session()\nsession.get(url, verify=VERIFY_TLS, timeout=30)\n", line=5),
+        Example("import requests\n\nsession = requests.Session()\nsession.verify = False\n", line=4),
+        Example("import httpx\n\nclient = httpx.AsyncClient(verify=False, timeout=10)\n", line=3),
+        Example("import ssl\nimport urllib.request\n\nurllib.request.urlopen(url, context=ssl._create_unverified_context(), timeout=10)\n", line=4),
+        Example("import ssl\n\nctx = ssl.create_default_context()\nctx.check_hostname = False\nctx.verify_mode = ssl.CERT_NONE\n", line=5),
+        Example("import aiohttp\n\nconnector = aiohttp.TCPConnector(ssl=False)\n", line=3),
+        Example("import urllib3\n\nhttp = urllib3.PoolManager(cert_reqs='CERT_NONE')\n", line=3),
+        Example("import requests\n\ndef fetch(http, url):\n    return http.get(url, verify=False, timeout=10)\n", line=4),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.facts.qualified_name(node.func)
+        if qualified == UNVERIFIED_CONTEXT:
+            self.report(
+                node,
+                f"`{self.facts.source(node.func)}()` builds an SSL context that checks neither the certificate nor the host "
+                f"name, {IMPERSONATION}; use `ssl.create_default_context()` (with `cafile=` for a private CA).",
+                hint=TLS_FIX,
+            )
+            return
+        self._check_keywords(node, qualified)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = self.constant(node.value)
+        for target in (t.target for t in node.targets):
+            if not isinstance(target, cst.Attribute):
+                continue
+            attr, label = target.attr.value, f"`{clipped(self.facts.source(target))} = {clipped(self.facts.source(node.value))}`"
+            if attr == "verify" and is_false(value) and self._is_http_client(target.value):
+                self.report(node, f"{label} turns off certificate checks for every request of this session, {IMPERSONATION}; remove it.", hint=TLS_FIX)
+            elif attr == "verify_mode" and self._is_cert_none(value) and not _is_self(target.value):
+                self.report(node, f"{label} accepts any certificate, {IMPERSONATION}; use `ssl.CERT_REQUIRED`.", hint=TLS_FIX)
+            elif self.facts.qualified_name(node.value) == UNVERIFIED_CONTEXT:
+                self.report(node, f"{label} makes every HTTPS connection skip certificate checks, {IMPERSONATION}; remove it.", hint=TLS_FIX)
+
+    def _check_keywords(self, node: cst.Call, qualified: str | None) -> None:
+        for arg in node.args:
+            name = arg.keyword.value if arg.keyword is not None else None
+            value = self.constant(arg.value) if name else None
+            if name == "verify" and is_false(value):
+                confidence = self._http_confidence(node)
+                if confidence is not None:
+                    self._report_keyword(node, arg, "turns off certificate checks", confidence)
+            elif name in AIOHTTP_SSL_KEYWORDS and is_false(value) and self._is_aiohttp(node, qualified):
+                self._report_keyword(node, arg, "turns off certificate checks")
+            elif name == "cert_reqs" and self._is_cert_none(value):
+                self._report_keyword(node, arg, "accepts any certificate")
+
+    def _report_keyword(self, node: cst.Call, arg: cst.Arg, what: str, confidence: Confidence | None = None) -> None:
+        passed = clipped(self.facts.source(arg).rstrip(", "))
+        self.report(arg, f"{callee_label(self.facts, node)} passes `{passed}`, which {what}, {IMPERSONATION}; remove it.", hint=TLS_FIX, confidence=confidence)
+
+    def _http_confidence(self, node: cst.Call) -> Confidence | None:
+        """How sure it is that `node` is an HTTP client call: HIGH when the library or client is known, MEDIUM for
+        `x.get(...)` on an unknown `x` in a module importing requests/httpx; None when it is not one."""
+        if is_http_library_call(self.facts, node):
+            return Confidence.HIGH
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in (*HTTP_VERBS, *METHOD_FIRST) and self.facts.imports(*HTTP_MODULES):
+            return Confidence.MEDIUM
+        return None
+
+    def _is_http_client(self, expr: cst.BaseExpression) -> bool:
+        """A requests/httpx client, or the requests session of a simple_salesforce client (`sf.session`)."""
+        if self.facts.is_type(expr, *HTTP_CLIENT_TYPES):
+            return True
+        return isinstance(expr, cst.Attribute) and expr.attr.value == "session" and self.facts.is_type(expr.value, SALESFORCE, SFTYPE)
+
+    def _is_aiohttp(self, node: cst.Call, qualified: str | None) -> bool:
+        func = node.func
+        return qualified == AIOHTTP_CONNECTOR or (isinstance(func, cst.Attribute) and self.facts.is_type(func.value, AIOHTTP_SESSION))
+
+    def _is_cert_none(self, value: cst.BaseExpression | None) -> bool:
+        return value is not None and (self.facts.qualified_name(value) in CERT_NONE or literal_text(value) == "CERT_NONE")
+
+
+def _is_self(expr: cst.BaseExpression) -> bool:
+    """`self.verify_mode = ...` sets the state of a class that implements a context, not a client's choice."""
+    return isinstance(expr, cst.Name) and expr.value == "self"
