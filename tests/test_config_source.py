@@ -36,7 +36,7 @@ def documents(text: str, path: str = "config.yml"):
         def __init__(self, context):
             pass
 
-        def check(self, document):
+        def check_config(self, document):
             captured.append(document)
 
     lint_file(path, textwrap.dedent(text).encode(), [Capture], {})

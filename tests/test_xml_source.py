@@ -26,7 +26,7 @@ def test_elements_keep_their_local_name_text_and_start_position():
 
         files = ()
 
-        def check(self, document):
+        def check_xml(self, document):
             captured.append(document)
 
     data = b'<?xml version="1.0"?>\n<CustomObject xmlns="http://soap.sforce.com/2006/04/metadata">\n  <label> Order </label>\n</CustomObject>\n'

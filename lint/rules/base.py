@@ -340,9 +340,11 @@ class PythonRule(Rule, abstract=True):
 
 
 class ModelRule(Rule, abstract=True):
-    """A rule that reads a source's parsed model of the file in one `check` call.
+    """A rule that reads a source's parsed model of the file in one call of its kind's check method.
 
-    `check` looks at the model and calls `self.report(site, message, ...)` for each
+    Each source kind has its own method (`check_apex`, `check_xml`, `check_config`), so one
+    rule can read several kinds: `class Rule(PythonRule, ConfigRule, ApexRule)`. The method
+    looks at the model and calls `self.report(site, message, ...)` for each
     problem, where `site` is any `Site` of the model (a call, a declaration, an
     element) or a model node that carries its own site and scope (a config key).
     `scope` names the enclosing declaration (`OrderService.push`): it keys the
@@ -353,7 +355,7 @@ class ModelRule(Rule, abstract=True):
 class ApexRule(ModelRule, abstract=True):
     """A rule over one Apex file (`.cls`, `.trigger`) with the whole repository's Apex index.
 
-    `check(unit, index)` gets the file's declarations (`unit.types`, `unit.triggers`,
+    `check_apex(unit, index)` gets the file's declarations (`unit.types`, `unit.triggers`,
     each routine's `steps` in source order) and the index built once per run from
     every Apex file: type lookup, call resolution and the paths from a step to a
     callout or a write (`index.paths`).
@@ -361,23 +363,23 @@ class ApexRule(ModelRule, abstract=True):
 
     source_kind = "apex"
 
-    def check(self, unit: "ApexFile", index: "ApexIndex") -> None:
+    def check_apex(self, unit: "ApexFile", index: "ApexIndex") -> None:
         raise NotImplementedError
 
 
 class XmlRule(ModelRule, abstract=True):
-    """A rule over one Salesforce metadata file (`*-meta.xml`): `check(document)` reads its elements."""
+    """A rule over one Salesforce metadata file (`*-meta.xml`): `check_xml(document)` reads its elements."""
 
     source_kind = "xml"
     # File-name endings the rule reads (`__e.object-meta.xml`); empty: every metadata file.
     files: ClassVar[tuple[str, ...]] = ()
 
-    def check(self, document: "XmlDocument") -> None:
+    def check_xml(self, document: "XmlDocument") -> None:
         raise NotImplementedError
 
 
 class ConfigRule(ModelRule, abstract=True):
-    """A rule over one YAML, JSON or .properties document: `check(document)` reads it.
+    """A rule over one YAML, JSON or .properties document: `check_config(document)` reads it.
 
     `document.dialect` says what the document configures (CumulusCI mapping, Camel route,
     Kafka Connect connector, tap, OpenAPI spec, or generic Salesforce settings); the rule
@@ -392,7 +394,7 @@ class ConfigRule(ModelRule, abstract=True):
     source_kind = "cfg"
     dialects: ClassVar[tuple["Dialect", ...]] = ()
 
-    def check(self, document: "ConfigDocument") -> None:
+    def check_config(self, document: "ConfigDocument") -> None:
         raise NotImplementedError
 
 

@@ -930,7 +930,7 @@ class BatchOverLimit(PythonRule, ConfigRule):
             if isinstance(target.target, cst.Subscript):
                 self._check_query_options(self.facts.subscript_key(target.target), node.value)
 
-    def check(self, document: ConfigDocument) -> None:
+    def check_config(self, document: ConfigDocument) -> None:
         for step in rest_steps(document):
             batch = step.value.scalar("batch_size")
             size = batch.number() if batch is not None else None
@@ -1165,7 +1165,7 @@ class RestForBulkVolume(PythonRule, ConfigRule):
 
         self.report_in_loop(node, message, skip=small, hint=f"load the whole set with {fix}", confidence=confidence)
 
-    def check(self, document: ConfigDocument) -> None:
+    def check_config(self, document: ConfigDocument) -> None:
         for step in rest_steps(document):
             api, sobject = step.value.scalar("api"), step.value.scalar("sf_object").text
             self.report(
@@ -1285,7 +1285,7 @@ class BulkApiV1(PythonRule, ConfigRule):
                 confidence=confidence,
             )
 
-    def check(self, document: ConfigDocument) -> None:
+    def check_config(self, document: ConfigDocument) -> None:
         for endpoint in endpoints(document.root):
             if endpoint.operation in BULK_V1_OPERATIONS:
                 fix = f"`salesforce:{BULK_V1_OPERATIONS[endpoint.operation]}`"

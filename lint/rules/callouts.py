@@ -128,7 +128,7 @@ class TriggerSyncCallout(ApexRule):
         ),
     ]
 
-    def check(self, unit: ApexFile, index: ApexIndex) -> None:
+    def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
         for frame, routine in index.declared_in(unit.path):
             if routine.kind != "trigger":
                 continue
@@ -265,7 +265,7 @@ class AsyncCalloutNotAllowed(ApexRule):
         ),
     ]
 
-    def check(self, unit: ApexFile, index: ApexIndex) -> None:
+    def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
         for frame, routine in non_test_routines(unit, index):
             future = routine.annotation("future")
             if future is not None and future.value("callout") != "true":
@@ -397,7 +397,7 @@ class CalloutAfterDml(ApexRule):
         ),
     ]
 
-    def check(self, unit: ApexFile, index: ApexIndex) -> None:
+    def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
         for frame, routine in non_test_routines(unit, index):
             self._check_routine(index, frame, routine)
 
@@ -509,7 +509,7 @@ class CalloutInLoop(ApexRule):
         ),
     ]
 
-    def check(self, unit: ApexFile, index: ApexIndex) -> None:
+    def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
         for frame, routine in non_test_routines(unit, index):
             for position, step in enumerate(routine.steps):
                 if not step.loops:

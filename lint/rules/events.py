@@ -87,7 +87,7 @@ class PublishBehaviorImplicit(XmlRule):
         ),
     ]
 
-    def check(self, document: XmlDocument) -> None:
+    def check_xml(self, document: XmlDocument) -> None:
         if document.root.tag != "CustomObject" or document.root.find("publishBehavior") is not None:
             return
         event = document.file_name[: -len(".object-meta.xml")]

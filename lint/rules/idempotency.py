@@ -229,7 +229,7 @@ class CreateInsteadOfUpsert(PythonRule, ConfigRule):
 
     # -- config ------------------------------------------------------------------------------
 
-    def check(self, document: ConfigDocument) -> None:
+    def check_config(self, document: ConfigDocument) -> None:
         if document.dialect == CUMULUSCI:
             self._check_mapping_steps(document)
         elif document.dialect == CAMEL:
@@ -440,7 +440,7 @@ class UpsertOnRecordId(PythonRule, ConfigRule):
         elif found.http_method in ("PATCH", "POST") and RECORD_ID_UPSERT_PATH.match(found.rest_path or ""):
             self._report(node, f"{func} upserts through `{found.rest_path}`, keyed on `Id`", found.sobject)
 
-    def check(self, document: ConfigDocument) -> None:
+    def check_config(self, document: ConfigDocument) -> None:
         for step in mapping_steps(document.root):
             keys = step.value.get("update_key")
             for key in keys.items if isinstance(keys, Sequence) else (keys,):
@@ -629,7 +629,7 @@ class RetryWithoutIdempotencyKey(PythonRule, ConfigRule):
             confidence=Confidence.MEDIUM if policy.kind == MANUAL_LOOP else None,
         )
 
-    def check(self, document: ConfigDocument) -> None:
+    def check_config(self, document: ConfigDocument) -> None:
         for operation in operations(document, "post"):
             if NOT_A_CREATE_URL.search(operation.route):
                 continue

@@ -420,7 +420,7 @@ class ReplayNotPersisted(PythonRule, ConfigRule):
 
     # -- config ------------------------------------------------------------------------------
 
-    def check(self, document: ConfigDocument) -> None:
+    def check_config(self, document: ConfigDocument) -> None:
         if document.dialect == CAMEL and not _replay_handled_elsewhere(document):
             for endpoint in endpoints(document.root):
                 if endpoint.operation in CAMEL_SUBSCRIBE or endpoint.consumer:
@@ -1252,7 +1252,7 @@ class PublishResultIgnored(FollowsResults, ApexRule):
 
     # -- Apex --------------------------------------------------------------------------------
 
-    def check(self, unit: ApexFile, index: ApexIndex) -> None:
+    def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
         for _, routine in non_test_routines(unit, index):
             for step in routine.steps:
                 fate = step.fate

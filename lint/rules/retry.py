@@ -470,7 +470,7 @@ class MissingTimeout(PythonRule, ConfigRule):
 
     # requests
 
-    def check(self, document: ConfigDocument) -> None:
+    def check_config(self, document: ConfigDocument) -> None:
         for setting in literal_settings(document):
             if _disables_timeout(setting):
                 bound = "`30000` (30 seconds)" if setting.in_milliseconds else "30 seconds"
@@ -1057,7 +1057,7 @@ class UnboundedRetry(_RetryPolicyRule, ConfigRule):
         Example("salesforce:\n  api_version: '61.0'\n  maxRetries: unlimited\n", path="config/salesforce-sync.yml", line=3),
     ]
 
-    def check(self, document: ConfigDocument) -> None:
+    def check_config(self, document: ConfigDocument) -> None:
         for setting in literal_settings(document):
             if _retries_forever(setting):
                 if setting.words & RETRY_TIME_WORDS:

@@ -77,7 +77,7 @@ def lint_file(
         for comment in unit.comments
         if (directive := parse_comment(comment.text.removesuffix("*/"), comment.line, comment.column, comment.own_line))
     ]
-    return SourceResult(run_checks(path, rules, options, unit, index), directives)
+    return SourceResult(run_checks(path, rules, options, "check_apex", unit, index), directives)
 
 
 def _encoding_problem(data: bytes) -> ParseProblem | None:

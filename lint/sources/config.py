@@ -56,7 +56,7 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[ConfigRule]], options
     findings = [
         finding
         for document in documents
-        for finding in run_checks(path, [rule for rule in rules if _reads(rule, document)], options, document)
+        for finding in run_checks(path, [rule for rule in rules if _reads(rule, document)], options, "check_config", document)
     ]
     return SourceResult(findings, loaded.directives, notices=_duplicate_notices(path, loaded))
 

@@ -84,9 +84,9 @@ class ModelContext:
         ]
 
 
-def run_checks(path: str, rules: Sequence[type[ModelRule]], options: Mapping[str, Any], *model: Any) -> list[Finding]:
-    """Each rule's `check(*model)` once, in code order; the findings they reported."""
+def run_checks(path: str, rules: Sequence[type[ModelRule]], options: Mapping[str, Any], method: str, *model: Any) -> list[Finding]:
+    """Each rule's check `method` for the model's kind (`check_apex(*model)`) once, in code order; the findings they reported."""
     context = ModelContext(path, options)
     for rule in sorted(rules, key=lambda rule: rule.code):
-        rule(context).check(*model)
+        getattr(rule(context), method)(*model)
     return context.findings()

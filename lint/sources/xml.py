@@ -126,4 +126,4 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[XmlRule]], options: M
         return SourceResult([parse_error(path, 1, 1, f"the XML declaration names an encoding Python does not know ({error})")], [])
     document = XmlDocument(path, reader.root)
     applicable = [rule for rule in rules if not rule.files or document.file_name.endswith(rule.files)]
-    return SourceResult(run_checks(path, applicable, options, document), reader.directives)
+    return SourceResult(run_checks(path, applicable, options, "check_xml", document), reader.directives)
