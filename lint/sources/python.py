@@ -24,6 +24,7 @@ from lint.rules.base import PythonRule
 from lint.sources.python_facts import COMPREHENSIONS, Loop, PythonFacts
 from lint.sources.python_loops import record_loop_shape
 from lint.sources.python_positions import positions_of
+from lint.sources.python_walk import walk
 from lint.sources.result import SourceResult, line_and_column, parse_error
 from lint.suppressions import Directive, parse_comment
 
@@ -136,7 +137,7 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options
         return SourceResult([], directives)
     try:
         with _recursion_limit(DEEP_RECURSION_LIMIT):
-            findings = _run_rules(path, module, rules, options)
+            findings = _run_rules(path, text, module, rules, options)
     except RecursionError:
         notice = f"skipped the rules on {path}: its expressions are nested too deeply to analyse"
         return SourceResult([], directives, notices=[notice])
@@ -154,24 +155,23 @@ def _recursion_limit(limit: int):
         sys.setrecursionlimit(previous)
 
 
-def _run_rules(path: str, module: cst.Module, rules: Sequence[type[PythonRule]], options: Mapping[str, Any]) -> list[Finding]:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+def _run_rules(path: str, text: str, module: cst.Module, rules: Sequence[type[PythonRule]], options: Mapping[str, Any]) -> list[Finding]:
     providers = {provider for rule in rules for provider in rule.metadata}
-    metadata = wrapper.resolve_many(providers) if providers else {}
-    facts = PythonFacts(module)
+    metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers) if providers else {}
+    facts = PythonFacts(module, text)
     context = PythonContext(facts, options, metadata, path)
     shapes = any(rule.needs_loop_shapes for rule in rules)
     visitors = [_FactsVisitor(facts, shapes), *(rule(context) for rule in rules)]
-    cst.visit_batched(module, visitors, before_visit=facts.enter, after_leave=facts.leave)
+    walk(module, visitors, before=(facts.enter, facts.ENTERED), after=(facts.leave, facts.LEFT))
     reports = context.finished_reports()
     if not reports:
         return []
     positions = metadata.get(PositionProvider) or positions_of(module, _positioned(reports))
-    findings = (_finding(path, module, positions, report) for report in reports)
+    findings = (_finding(path, facts, positions, report) for report in reports)
     return [finding for finding in findings if finding is not None]
 
 
-def _finding(path: str, module: cst.Module, positions: Mapping, report: _Report) -> Finding | None:
+def _finding(path: str, facts: PythonFacts, positions: Mapping, report: _Report) -> Finding | None:
     message = report.message
     if callable(message):
         message = message(report.loop, positions[report.loop.node].start.line)
@@ -188,7 +188,7 @@ def _finding(path: str, module: cst.Module, positions: Mapping, report: _Report)
         confidence=report.confidence,
         hint=report.hint,
         related=report.related,
-        fingerprint=fingerprint(report.rule.code, path, report.scope, module.code_for_node(report.node)),
+        fingerprint=fingerprint(report.rule.code, path, report.scope, facts.source(report.node)),
         statement_lines=_statement_lines(positions, report.statement),
     )
 

@@ -41,6 +41,9 @@ def is_false(expr: cst.BaseExpression | None) -> bool:
 def literal_text(expr: cst.BaseExpression | None) -> str | None:
     """The text of a string written out in full (no f-string, no names), else None."""
     if isinstance(expr, cst.SimpleString):
+        raw, prefix = expr.value, expr.prefix
+        if "\\" not in raw and "\r" not in raw and "b" not in prefix.lower():
+            return raw[len(prefix) + len(expr.quote) : -len(expr.quote)]  # nothing to unescape: no need to compile it
         try:
             value = expr.evaluated_value
         except Exception:  # malformed escapes: unknown, rather than a failed file

@@ -207,8 +207,10 @@ class Scope:
 class PythonFacts:
     """Answers rules' questions about names, clients and loops at the current traversal point."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, text: str | None = None) -> None:
         self.module = module
+        self._text = text  # the module's source, when the caller has it: generating it costs a traversal
+        self._sources: dict[cst.CSTNode, str] = {}
         self.module_scope = Scope("module", "<module>")
         self.scope = self.module_scope
         self.classes: dict[str, ClassInfo] = {}
@@ -363,9 +365,19 @@ class PythonFacts:
         found = self.type_of(expr)
         return found is not None and found.qualified in qualified
 
+    @property
+    def text(self) -> str:
+        """The module's source code."""
+        if self._text is None:
+            self._text = self.module.code
+        return self._text
+
     def source(self, node: cst.CSTNode) -> str:
-        """The code of a node, for messages."""
-        return self.module.code_for_node(node)
+        """The code of a node, for messages; several rules ask for the same call's."""
+        code = self._sources.get(node)
+        if code is None:
+            code = self._sources[node] = self.module.code_for_node(node)
+        return code
 
     def enclosing_loop(self) -> Loop | None:
         """The innermost loop around the current node within its function, if any."""
@@ -505,6 +517,10 @@ class PythonFacts:
             self.scope = saved
 
     # -- traversal hooks (called by the Python source) ------------------------
+
+    # The nodes `enter` and `leave` act on: the traversal calls them for these only.
+    ENTERED = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.Lambda, cst.Import, cst.ImportFrom)
+    LEFT = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.WithItem, cst.Lambda, cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
     def enter(self, node: cst.CSTNode) -> None:
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):

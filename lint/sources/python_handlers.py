@@ -220,7 +220,7 @@ class _HandlerIndex:
     def salesforce_pubsub(self) -> bool:
         """Salesforce's Pub/Sub API, not another gRPC service with a `Subscribe` method."""
         if self._salesforce_pubsub is None:
-            self._salesforce_pubsub = self.subscriber_module or bool(PUBSUB_MARKERS.search(self.facts.module.code))
+            self._salesforce_pubsub = self.subscriber_module or bool(PUBSUB_MARKERS.search(self.facts.text))
         return self._salesforce_pubsub
 
     def handler_of(self, function: cst.FunctionDef) -> Consumer | None:

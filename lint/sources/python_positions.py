@@ -5,7 +5,8 @@ context manager per node: on integration code that costs ten times the code gene
 itself and more than the parse (bench/run.py). Findings need a handful of positions (the
 flagged node, its statement, the loop a message names), so the code is generated once with
 the same line and column tracking, and ranges are recorded only inside the subtrees of those
-nodes (a node's range may end at its last child's: `end_node=self.body`).
+nodes (a node's range may end at its last child's: `end_node=self.body`). Outside them the
+tokens are only collected, and counted into the line and column when the next subtree opens.
 """
 
 from __future__ import annotations
@@ -34,9 +35,23 @@ class _TargetedState(PositionProvidingCodegenState):
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=ranges)
         self.targets = targets
         self.open = 0  # target subtrees the code generation is in
+        self.counted = 0  # tokens already counted into `line` and `column`; outside targets they are counted late, at once
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        if self.open:
+            self._update_position(value)
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        if self.open:
+            for token in self.indent_tokens:
+                self._update_position(token)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if node in self.targets:
+            if not self.open:
+                self._update_position("".join(self.tokens[self.counted :]))
             self.open += 1
         if self.open:
             super().before_codegen(node)
@@ -46,6 +61,7 @@ class _TargetedState(PositionProvidingCodegenState):
             super().after_codegen(node)
         if node in self.targets:
             self.open -= 1
+            self.counted = len(self.tokens)
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None):
         if not self.open:

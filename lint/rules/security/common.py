@@ -73,9 +73,9 @@ class SecurityRule(PythonRule, abstract=True):
 
     def about_salesforce(self) -> bool:
         """Whether the module imports a Salesforce client or mentions Salesforce: read once, and only when a
-        finding depends on it (rendering the module's code costs as much as a traversal)."""
+        finding depends on it."""
         if self._about_salesforce is None:
-            code = self.facts.module.code
+            code = self.facts.text
             self._about_salesforce = self.facts.imports(*SALESFORCE_LIBRARIES) or "salesforce" in code.lower() or "/services/data/" in code
         return self._about_salesforce
 

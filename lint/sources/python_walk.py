@@ -1,0 +1,194 @@
+"""One read-only, depth-first walk of a libcst tree for many visitors at once.
+
+libcst's own traversal (`visit_batched`) rebuilds and re-validates every node on the way
+back up, even for a visitor that changes nothing, so one read-only pass costs more than
+the parse. This walk reads each node's children in libcst's visiting order without
+rebuilding anything, and does not descend into whitespace, comments, brackets, commas or
+operators: about half of a tree, which no rule reads as a node (rules read
+`node.operator` or `node.asynchronous` through their parent).
+
+It speaks libcst's batched-visitor protocol: each visitor's `get_visitors()` returns
+`visit_<Node>`/`leave_<Node>` hooks, and `visit_<Node>_<field>`/`leave_<Node>_<field>`
+hooks around a field; hooks run in visitor order, and a node of a class some visitor
+hooks is always visited, token or not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Sequence
+
+import libcst as cst
+
+Hook = Callable[[cst.CSTNode], Any]
+# Node classes that hold no code a rule reads: layout, punctuation, and operators (read through their parent).
+TOKEN_BASES: tuple[type, ...] = (
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Newline,
+    cst.Comment,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Dot,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.Asynchronous,
+    cst.ImportStar,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+)
+
+
+def _subclasses(base: type) -> Iterable[type]:
+    yield base
+    for subclass in base.__subclasses__():
+        yield from _subclasses(subclass)
+
+
+TOKENS = frozenset(cls for base in TOKEN_BASES for cls in _subclasses(base))
+NODES = frozenset(_subclasses(cst.CSTNode))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to do at a node of one class: hooks, and the fields to descend into, in order."""
+
+    visits: tuple[Hook, ...]
+    fields: tuple[tuple[str, tuple[Hook, ...], tuple[Hook, ...]], ...]  # name, visit_<Node>_<field> and leave_ hooks
+    leaves: tuple[Hook, ...]
+
+
+def walk(
+    module: cst.Module,
+    visitors: Sequence[Any],
+    *,
+    before: tuple[Hook, tuple[type, ...]] | None = None,
+    after: tuple[Hook, tuple[type, ...]] | None = None,
+) -> None:
+    """Walk `module` once for all `visitors`.
+
+    `before = (hook, classes)` runs `hook(node)` ahead of every visitor at a node of those
+    classes, `after` behind every visitor when leaving one (the shared facts keep their
+    scopes with these).
+    """
+    hooks: dict[str, list[Hook]] = defaultdict(list)
+    for visitor in visitors:
+        for name, hook in visitor.get_visitors().items():
+            hooks[name].append(hook)
+    if before is not None:
+        hooks["\0before"] = [before[0]]
+    if after is not None:
+        hooks["\0after"] = [after[0]]
+    _Walker(hooks, before[1] if before else (), after[1] if after else ()).visit(module)
+
+
+class _Walker:
+    def __init__(self, hooks: dict[str, list[Hook]], before: tuple[type, ...], after: tuple[type, ...]) -> None:
+        self.hooks = hooks
+        self.before = before
+        self.after = after
+        hooked = {name.split("_")[1] for name in hooks if name.startswith(("visit_", "leave_"))}
+        skipped = frozenset(cls for cls in TOKENS if cls.__name__ not in hooked)
+        self.skipped = skipped
+        self.walked = NODES - skipped  # a set lookup by class: isinstance against libcst's ABCs is slow
+        self.plans: dict[type, _Plan] = {}
+
+    def visit(self, node: cst.CSTNode) -> None:
+        plan = self.plans.get(node.__class__) or self._plan(node)
+        for hook in plan.visits:
+            hook(node)
+        walked = self.walked
+        for name, enter, leave in plan.fields:
+            for hook in enter:
+                hook(node)
+            value = getattr(node, name)
+            kind = value.__class__
+            if kind in walked:
+                self.visit(value)
+            elif kind is tuple or kind is list:
+                for child in value:
+                    if child.__class__ in walked:
+                        self.visit(child)
+            for hook in leave:
+                hook(node)
+        for hook in plan.leaves:
+            hook(node)
+
+    def _plan(self, node: cst.CSTNode) -> _Plan:
+        cls = type(node)
+        name, hooks = cls.__name__, self.hooks
+        visits = [*(hooks["\0before"] if issubclass(cls, self.before) else ()), *hooks.get(f"visit_{name}", ())]
+        leaves = [*hooks.get(f"leave_{name}", ()), *(hooks["\0after"] if issubclass(cls, self.after) else ())]
+        fields = []
+        for field in visiting_order(node):
+            enter, leave = hooks.get(f"visit_{name}_{field}", ()), hooks.get(f"leave_{name}_{field}", ())
+            if enter or leave or field in code_fields(cls, self.skipped):
+                fields.append((field, tuple(enter), tuple(leave)))
+        plan = self.plans[cls] = _Plan(tuple(visits), tuple(fields), tuple(leaves))
+        return plan
+
+
+_ORDERS: dict[type, tuple[str, ...]] = {}
+
+
+def visiting_order(node: cst.CSTNode) -> tuple[str, ...]:
+    """The fields of `node`'s class in the order libcst visits them (decorators before a function's
+    name, an `IfExp`'s body before its test), asked of libcst itself once per class."""
+    cls = type(node)
+    order = _ORDERS.get(cls)
+    if order is None:
+        recorder = _FieldRecorder(node)
+        node.visit(recorder)
+        order = _ORDERS[cls] = tuple(recorder.fields)
+    return order
+
+
+class _FieldRecorder(cst.CSTVisitor):
+    """Notes the fields libcst announces for one node, without descending into them."""
+
+    def __init__(self, node: cst.CSTNode) -> None:
+        self.node = node
+        self.fields: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node is self.node
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if node is self.node:
+            self.fields.append(attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+
+@lru_cache(maxsize=None)
+def code_fields(cls: type, skipped: frozenset[type]) -> frozenset[str]:
+    """The fields of `cls` whose declared type admits a node that is walked (not only tokens)."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # an annotation libcst's own module cannot resolve: walk every field
+        return frozenset(field.name for field in dataclasses.fields(cls))
+    return frozenset(field.name for field in dataclasses.fields(cls) if _admits_code(hints.get(field.name, field.type), skipped))
+
+
+def _admits_code(annotation: Any, skipped: frozenset[type]) -> bool:
+    arguments = typing.get_args(annotation)
+    if arguments:
+        return any(_admits_code(argument, skipped) for argument in arguments)
+    if not isinstance(annotation, type) or not issubclass(annotation, cst.CSTNode):
+        return False
+    return any(cls not in skipped for cls in _subclasses(annotation))
