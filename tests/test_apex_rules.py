@@ -1,4 +1,4 @@
-"""IL301, IL302, IL303, IL207 (and IL601) on the Salesforce DX fixture project and on small multi-file trees.
+"""IL301, IL302, IL303, IL207 (and IL601, IL507, IL509) on the Salesforce DX fixture project and on small multi-file trees.
 
 The fixture project's call chains cross files, so these tests run the whole
 engine (discovery, the once-per-run index, the rules) rather than one file.
@@ -56,9 +56,15 @@ def lint_tree(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, str, int
 
 def test_every_finding_of_the_fixture_project(project):
     assert [(f.code, short(f.path), f.span.start_line, f.span.start_column, f.confidence.value) for f in project.findings] == [
+        ("IL507", "classes/CaseAssignmentService.cls", 3, 47, "high"),
+        ("IL507", "classes/CaseAssignmentService.cls", 4, 53, "high"),
+        ("IL507", "classes/CaseAssignmentService.cls", 11, 34, "high"),
+        ("IL507", "classes/CaseAssignmentService.cls", 18, 62, "high"),
+        ("IL507", "classes/CaseAssignmentService.cls", 22, 31, "high"),
         ("IL303", "classes/InvoiceService.cls", 10, 9, "high"),
         ("IL302", "classes/InvoiceSyncJob.cls", 2, 27, "high"),
         ("IL302", "classes/LegacyOrderExport.cls", 4, 24, "high"),
+        ("IL509", "classes/LegacyOrderExport.cls-meta.xml", 3, 5, "high"),
         ("IL207", "classes/OpportunityPaymentHandler.cls", 7, 17, "medium"),
         ("IL409", "classes/ShipmentEventPublisher.cls", 8, 9, "high"),
         ("IL409", "classes/ShipmentEventPublisher.cls", 12, 38, "high"),
@@ -67,6 +73,7 @@ def test_every_finding_of_the_fixture_project(project):
         ("IL301", "triggers/CaseTrigger.trigger", 2, 5, "high"),
         ("IL301", "triggers/OpportunityTrigger.trigger", 3, 9, "medium"),
         ("IL301", "triggers/OrderTrigger.trigger", 2, 5, "high"),
+        ("IL509", "triggers/OrderTrigger.trigger-meta.xml", 3, 5, "high"),
     ]
     assert project.notices == ()
 

@@ -138,6 +138,35 @@ def test_columns_count_characters_not_bytes():
     assert unit.types[0].site.span.start_column == 14
 
 
+def test_string_literals_with_their_values_scopes_and_test_code():
+    unit = read(
+        """\
+        public class CaseRouter {
+            private static final Id QUEUE_ID = '00G5e000004AbCdEAK';
+            static { LABELS.put('it\\'s', 'caf\\u00e9\\n'); }
+            public List<Case> route() {
+                return [SELECT Id FROM Case WHERE OwnerId = :QUEUE_ID AND Status = 'New'];
+            }
+            @isTest static void routes() { System.assert(true, 'routed'); }
+            static testMethod void legacy() { System.assert(true, 'legacy'); }
+            @isTest class Fixtures { void make() { insert new Case(Subject = 'fixture'); } }
+        }
+        """
+    )
+    literals = sorted(unit.strings, key=lambda literal: (literal.site.span.start_line, literal.site.span.start_column))
+    found = [(literal.text, literal.site.span.start_line, literal.scope, literal.in_test, literal.in_query) for literal in literals]
+    assert found == [
+        ("00G5e000004AbCdEAK", 2, "CaseRouter.<initializer>", False, False),
+        ("it's", 3, "CaseRouter.<initializer>", False, False),
+        ("café\n", 3, "CaseRouter.<initializer>", False, False),
+        ("New", 5, "CaseRouter.route", False, True),
+        ("routed", 7, "CaseRouter.routes", True, False),
+        ("legacy", 8, "CaseRouter.legacy", True, False),
+        ("fixture", 9, "CaseRouter.Fixtures.make", True, False),
+    ]
+    assert [literal.site.text for literal in literals[:3]] == ["'00G5e000004AbCdEAK'", "'it\\'s'", "'caf\\u00e9\\n'"]
+
+
 # -- the index ------------------------------------------------------------------------------
 
 

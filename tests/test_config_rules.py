@@ -105,6 +105,10 @@ def test_openapi_spec_post_without_an_idempotency_key():
         "cumulusci/datasets/mapping_upsert.yml",
         "kafka/salesforce-cdc-source.properties",
         "meltano/meltano.yml",
+        # The clean counterparts of the IL5xx fixtures (tests/test_security_config.py).
+        "camel/salesforce-events-durable.camel.yaml",
+        "generic/salesforce-sync.clean.yml",
+        "spring/application-jwt.yaml",
         "unrelated/.github/workflows/ci.yml",
         "unrelated/docker-compose.yml",
         "unrelated/helm/values.yaml",

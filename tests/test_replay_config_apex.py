@@ -76,6 +76,15 @@ def test_camel_subscriptions_that_start_at_the_newest_event():
             "high",
             "Camel endpoint `salesforce:subscribe:/event/Invoice_Paid__e` starts at the newest event (`replayId` is `-1`), " + SKIPS + STREAMING_FIX,
         ),
+        # The events are then sent on over plain HTTP (tests/test_security_config.py).
+        (
+            "IL505",
+            27,
+            15,
+            "high",
+            "Camel route key `to` is `http://erp.internal/api/v2/invoices/paid` over plain HTTP, so what it sends and receives crosses the network "
+            "unencrypted, readable and alterable by anyone on the path; use `https://erp.internal/api/v2/invoices/paid`.",
+        ),
     ]
 
 
@@ -188,6 +197,16 @@ def test_kafka_standalone_source_keeping_its_offsets_in_tmp():
             "Kafka Connect source `salesforce-order-events` keeps its offsets, the replay ID it resumes from, in a temporary directory "
             "(`/tmp/connect.offsets`) and starts at the newest event when it finds none (`salesforce.initial.start` is `latest`), "
             f"so once the host or container is replaced it skips every event published while it was down {RETENTION}; " + OFFSETS_FIX,
+        ),
+        # It also logs in with a password (tests/test_security_config.py).
+        (
+            "IL501",
+            18,
+            1,
+            "high",
+            "Kafka Connect connector key `salesforce.password` is set with `salesforce.username` and no `salesforce.grant.type` (it defaults to PASSWORD), "
+            "so it logs in with username and password (the OAuth username-password flow), which Salesforce blocks by default in new orgs and which "
+            "cannot use MFA; set `salesforce.grant.type=JWT_BEARER` with a keystore (`salesforce.jwt.keystore.path`).",
         ),
     ]
 

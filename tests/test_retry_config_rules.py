@@ -36,6 +36,15 @@ def test_singer_tap_with_no_request_timeout_and_unlimited_retries():
 
 def test_kafka_connect_sink_retrying_failed_calls_forever():
     assert fixture_findings("kafka/salesforce-contacts-sink.properties") == [
+        # It also logs in with a password (tests/test_security_config.py).
+        (
+            "IL501",
+            12,
+            1,
+            "Kafka Connect connector key `salesforce.password` is set with `salesforce.username` and no `salesforce.grant.type` (it defaults to PASSWORD), "
+            "so it logs in with username and password (the OAuth username-password flow), which Salesforce blocks by default in new orgs and which "
+            "cannot use MFA; set `salesforce.grant.type=JWT_BEARER` with a keystore (`salesforce.jwt.keystore.path`).",
+        ),
         (
             "IL403",
             20,

@@ -15,8 +15,9 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import ConfigRule, Example, PythonRule, Requires
 from lint.rules.requirements import NETWORK_CALLS
-from lint.sources.config_dialects import CAMEL, CUMULUSCI, GENERIC, KAFKA_CONNECT, TAP
+from lint.sources.config_dialects import KAFKA_CONNECT, SETTING_DIALECTS
 from lint.sources.config_model import ConfigDocument, Scalar, is_reference
+from lint.sources.config_settings import KEY_WORDS
 from lint.sources.python_calls import has_double_star, is_none, keyword, positional, walk
 from lint.sources.paths import is_test_path
 from lint.sources.python_clients import ClientCall, client_call
@@ -174,9 +175,6 @@ def function_label(facts: PythonFacts) -> str:
 
 # -- config settings (IL401, IL403) --------------------------------------------------------
 
-# The documents whose settings are read: every scanned dialect but OpenAPI, whose `timeout: 0` would be an example payload.
-SETTING_DIALECTS = (CUMULUSCI, CAMEL, KAFKA_CONNECT, TAP, GENERIC)
-KEY_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")  # `request.timeout.ms`, `readTimeout`, `HTTPTimeout`
 TIMEOUT_WORD = "timeout"
 RETRY_WORDS = frozenset({"retry", "retries"})
 MILLISECOND_WORDS = frozenset({"ms", "millis", "milliseconds"})

@@ -11,6 +11,7 @@ the nodes it is given.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, Iterator
 
 from lint.findings import Span
@@ -32,11 +33,14 @@ from lint.sources.apex_model import (
     Result,
     Routine,
     Step,
+    StringLiteral,
     Super,
     This,
     Trigger,
     Typed,
     TypeRef,
+    marks_test,
+    routine_scope,
 )
 from lint.sources.model import Site
 
@@ -53,6 +57,9 @@ MAX_RECEIVER_DEPTH = 64
 # Type arguments nested deeper than this (`List<List<...>>` thousands deep) are left out, for the same reason.
 MAX_TYPE_ARGUMENT_DEPTH = 16
 DIRECTIVE_MARK = b"intlint:"
+# Apex's escape sequences; any other is a compile error, kept as written.
+ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
+ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)", re.DOTALL)
 # Expressions a followed result passes through unchanged, and methods that return one of its elements.
 TRANSPARENT = frozenset({"parenthesized_expression", "cast_expression"})
 ELEMENT_METHODS = frozenset({"get"})
@@ -92,7 +99,7 @@ def read_file(path: str, data: bytes, root: Node) -> ApexFile:
         elif node.type == "trigger_declaration":
             triggers.append(source.trigger(node))
     comments = tuple(source.comments(root)) if DIRECTIVE_MARK in data else ()
-    return ApexFile(path, digest(data), tuple(types), tuple(triggers), comments)
+    return ApexFile(path, digest(data), tuple(types), tuple(triggers), comments, tuple(source.strings))
 
 
 class _Source:
@@ -100,6 +107,7 @@ class _Source:
         self.path = path
         self.data = data
         self._calls: dict[tuple[int, int], Call] = {}  # a call read as a receiver is read once
+        self.strings: list[StringLiteral] = []  # every routine's, collected as its body is walked
 
     # -- positions and text -----------------------------------------------------------
 
@@ -125,8 +133,8 @@ class _Source:
 
     # -- declarations -------------------------------------------------------------------
 
-    def types(self, node: Node, outer: str | None) -> Iterator[ApexType]:
-        """The type declared by `node` and, after it, its inner types.
+    def types(self, node: Node, outer: str | None, outer_test: bool = False) -> Iterator[ApexType]:
+        """The type declared by `node` and, after it, its inner types (test code when `outer_test`: inside an `@isTest` class).
 
         Apex allows inner types one level deep, so an inner type's own inner types (which
         Salesforce rejects) are not read: thousands of nested classes cannot exhaust the stack.
@@ -135,6 +143,7 @@ class _Source:
         simple = self.text(name_node)
         name = f"{outer}.{simple}" if outer else simple
         modifiers, annotations = self.modifiers(node)
+        in_test = outer_test or marks_test(modifiers, annotations)
         kind = TYPE_DECLARATIONS[node.type]
         body = node.child_by_field_name("body")
         members = body.named_children if body is not None else []
@@ -150,14 +159,15 @@ class _Source:
                     if declarator.child_by_field_name("value") is not None:
                         initialisers.append(declarator.child_by_field_name("value"))
             elif member.type in ("method_declaration", "constructor_declaration"):
-                routines.append(self.routine(member, name))
-            elif member.type == "block":  # an instance initializer `{ ... }`
+                routines.append(self.routine(member, name, in_test))
+            elif member.type in ("block", "static_initializer"):  # `{ ... }` and `static { ... }`
                 initialisers.append(member)
             elif member.type in TYPE_DECLARATIONS:
                 inner.append(member)
         if initialisers:
             site = Site(self.span(name_node), simple)
-            routines.append(Routine(self.path, name, INITIALIZER, "initializer", site, steps=self.steps(initialisers, {})))
+            steps = self.steps(initialisers, {}, routine_scope("initializer", name, INITIALIZER), in_test)
+            routines.append(Routine(self.path, name, INITIALIZER, "initializer", site, steps=steps))
         yield ApexType(
             path=self.path,
             name=name,
@@ -172,7 +182,7 @@ class _Source:
             outer=outer,
         )
         for member in inner if outer is None else ():
-            yield from self.types(member, name)
+            yield from self.types(member, name, in_test)
 
     def _superclass(self, node: Node) -> TypeRef | None:
         clause = node.child_by_field_name("superclass")
@@ -187,23 +197,25 @@ class _Source:
         listed = next((child for child in clause.named_children if child.type == "type_list"), clause)
         return tuple(ref for ref in map(self.type_ref, listed.named_children) if ref is not None)
 
-    def routine(self, node: Node, owner: str) -> Routine:
+    def routine(self, node: Node, owner: str, in_test: bool) -> Routine:
         name_node = node.child_by_field_name("name")
         modifiers, annotations = self.modifiers(node)
         params = self.parameters(node.child_by_field_name("parameters"))
         body = node.child_by_field_name("body")
         constructor = node.type == "constructor_declaration"
+        name, kind = (CONSTRUCTOR, "constructor") if constructor else (self.text(name_node), "method")
+        where = (routine_scope(kind, owner, name), in_test or marks_test(modifiers, annotations))
         return Routine(
             path=self.path,
             owner=owner,
-            name=CONSTRUCTOR if constructor else self.text(name_node),
-            kind="constructor" if constructor else "method",
+            name=name,
+            kind=kind,
             site=self.site(name_node),
             modifiers=modifiers,
             annotations=annotations,
             params=params,
             returns=None if constructor else self.type_ref(node.child_by_field_name("type")),
-            steps=self.steps([body], dict((name.lower(), ref) for name, ref in params)) if body is not None else (),
+            steps=self.steps([body], dict((param.lower(), ref) for param, ref in params), *where) if body is not None else (),
             has_body=body is not None,
         )
 
@@ -213,7 +225,8 @@ class _Source:
         events = tuple(self.text(event).lower() for event in node.children_by_field_name("events") if event.is_named)
         body = node.child_by_field_name("body")
         site = self.site(name_node)
-        routine = Routine(self.path, name, name, "trigger", site, steps=self.steps([body], {}) if body is not None else ())
+        steps = self.steps([body], {}, routine_scope("trigger", name, name), in_test=False) if body is not None else ()
+        routine = Routine(self.path, name, name, "trigger", site, steps=steps)
         return Trigger(self.path, name, self.text(node.child_by_field_name("object")), events, site, routine)
 
     def modifiers(self, node: Node) -> tuple[frozenset[str], tuple[Annotation, ...]]:
@@ -221,7 +234,7 @@ class _Source:
         if found is None:
             return frozenset(), ()
         words = frozenset(
-            child.named_children[0].type if child.named_children else self.text(child).lower()
+            (child.named_children[0].type if child.named_children else self.text(child)).lower()  # `testMethod` too
             for child in found.named_children
             if child.type == "modifier"
         )
@@ -265,16 +278,25 @@ class _Source:
 
     # -- routine bodies -----------------------------------------------------------------
 
-    def steps(self, roots: list[Node], params: dict[str, TypeRef]) -> tuple[Step, ...]:
-        """The calls and DML statements under `roots`, in evaluation order (arguments before the call)."""
+    def steps(self, roots: list[Node], params: dict[str, TypeRef], scope: str, in_test: bool) -> tuple[Step, ...]:
+        """The calls and DML statements under `roots`, in evaluation order (arguments before the call).
+
+        The string literals met on the way are kept in `self.strings`, with the routine's `scope`.
+        """
         locals_ = dict(params)  # lower-case name -> declared type; declarations precede their uses
         found: list[tuple[int, int, Step]] = []
+        # Nodes are visited in source order, so a node that starts before the last query's end is inside it.
+        query_end = 0
         stack: list[tuple[Node, tuple[Site, ...], tuple[tuple[int, int], ...]]] = [(root, (), ()) for root in reversed(roots)]
         while stack:
             node, loops, branches = stack.pop()
             kind = node.type
             if kind in ("local_variable_declaration", "enhanced_for_statement", "formal_parameter", "catch_formal_parameter"):
                 self._declare(node, locals_)
+            elif kind == "query_expression":
+                query_end = max(query_end, node.end_byte)
+            elif kind == "string_literal":
+                self.strings.append(StringLiteral(self.string_value(node), self.site(node), scope, in_test, node.start_byte < query_end))
             step = self._step(node, locals_, loops, branches, roots)
             if step is not None:
                 found.append((node.end_byte, -node.start_byte, step))
@@ -282,6 +304,11 @@ class _Source:
                 stack.extend(reversed(self._children(node, loops, branches)))
         found.sort(key=lambda item: item[:2])
         return tuple(step for *_, step in found)
+
+    def string_value(self, node: Node) -> str:
+        """The value of a string literal: between its quotes, with escape sequences read."""
+        body = self.text(node)[1:-1]
+        return ESCAPE.sub(_escaped, body) if "\\" in body else body
 
     def _declare(self, node: Node, locals_: dict[str, TypeRef]) -> None:
         declared = self.type_ref(node.child_by_field_name("type"))
@@ -471,6 +498,12 @@ class _Source:
                     yield Comment(node.start_point[0] + 1, self.column(node.start_byte, node.start_point[1]), self.text(node), own_line)
             else:
                 stack.extend(reversed(node.children))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """The character an escape sequence stands for: `\\n`, `\\'`, `\\u00e9`."""
+    sequence = match.group(1)
+    return chr(int(sequence[1:], 16)) if len(sequence) == 5 else ESCAPES.get(sequence, match.group(0))
 
 
 def _role(parent: Node | None, value: Node) -> str:

@@ -6,8 +6,8 @@ as an unresolved `Expr`) and DML statements, each with the loops and branch
 arms around it. Names are kept as written; the index (apex_index) resolves
 them across files, case-insensitively, as Apex does.
 
-Rules that need more of the code (string literals for hard-coded ids,
-whether an `EventBus.publish` result is read: a step's `Fate`) add it here,
+Rules that need more of the code (the file's `StringLiteral`s, for hard-coded
+ids; whether an `EventBus.publish` result is read: a step's `Fate`) add it here,
 extracted in the same single walk (apex_extract), rather than walking the
 tree themselves.
 """
@@ -159,6 +159,16 @@ class Annotation:
         return dict(self.values).get(key.lower())
 
 
+def marks_test(modifiers: frozenset[str], annotations: tuple[Annotation, ...]) -> bool:
+    """Whether a declaration is test code: `@isTest` (a class or method), or a method's old `testMethod` modifier."""
+    return "testmethod" in modifiers or any(annotation.name.lower() == "istest" for annotation in annotations)
+
+
+def routine_scope(kind: str, owner: str, name: str) -> str:
+    """The fingerprint scope of a routine: `ErpService.push`, or the trigger's name."""
+    return name if kind == "trigger" else f"{owner}.{name}"
+
+
 @dataclass(frozen=True)
 class Routine:
     """A method, constructor, initializer or trigger body."""
@@ -189,7 +199,7 @@ class Routine:
     @property
     def scope(self) -> str:
         """The fingerprint scope: `ErpService.push`."""
-        return self.name if self.kind == "trigger" else f"{self.owner}.{self.name}"
+        return routine_scope(self.kind, self.owner, self.name)
 
     @property
     def is_static(self) -> bool:
@@ -217,7 +227,7 @@ class ApexType:
 
     @property
     def is_test(self) -> bool:
-        return any(annotation.name.lower() == "istest" for annotation in self.annotations)
+        return marks_test(self.modifiers, self.annotations)
 
     @property
     def is_abstract(self) -> bool:
@@ -232,6 +242,17 @@ class Trigger:
     events: tuple[str, ...]  # "after insert", ...
     site: Site
     body: Routine
+
+
+@dataclass(frozen=True)
+class StringLiteral:
+    """A string literal in a routine (field initialisers included): its value, and the code it sits in."""
+
+    text: str  # the value, escapes read: `'it\'s'` is `it's`
+    site: Site  # the literal as written, quotes included
+    scope: str  # the enclosing routine's fingerprint scope: `CaseRouter.assign`
+    in_test: bool  # in an `@isTest` class (or a class inside one), an `@isTest` method or a `testMethod`
+    in_query: bool = False  # in an inline SOQL or SOSL query: `[SELECT Id FROM Case WHERE OwnerId = '00G...']`
 
 
 @dataclass(frozen=True)
@@ -258,4 +279,5 @@ class ApexFile:
     types: tuple[ApexType, ...] = ()
     triggers: tuple[Trigger, ...] = ()
     comments: tuple[Comment, ...] = ()
+    strings: tuple[StringLiteral, ...] = ()  # routine by routine
     problem: ParseProblem | None = None  # the first syntax error; the file then declares nothing

@@ -40,6 +40,11 @@ class Endpoint:
         return name in self.options or (self.parameters is not None and self.parameters.get(name) is not None)
 
     @property
+    def inline_options(self) -> dict[str, Scalar]:
+        """The options written in the URI's query (`parameters:` entries are keys of the document themselves)."""
+        return {name: value for name, value in self.options.items() if value.path[-1:] == (f"?{name}",)}
+
+    @property
     def consumer(self) -> bool:
         """The route starts `from` it, so Camel runs it as a consumer (for Salesforce: a subscription)."""
         keys = [key for key in self.uri.path if isinstance(key, str)]

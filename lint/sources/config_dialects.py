@@ -32,6 +32,8 @@ KAFKA_CONNECT = Dialect("kafka-connect", "Kafka Connect connector")
 TAP = Dialect("tap", "Salesforce tap")  # Singer, Meltano, Airbyte
 OPENAPI = Dialect("openapi", "OpenAPI spec")
 GENERIC = Dialect("generic", "Salesforce integration settings")
+# The dialects whose values are settings: all but OpenAPI, whose values are mostly examples and documentation.
+SETTING_DIALECTS = (CUMULUSCI, CAMEL, KAFKA_CONNECT, TAP, GENERIC)
 
 _MENTIONS_SALESFORCE = rb"salesforce|sobject|/services/data/|force\.com|[a-z0-9]__[ce]\b"
 _MENTIONS = re.compile(_MENTIONS_SALESFORCE, re.IGNORECASE)

@@ -32,7 +32,9 @@ _REFERENCE = re.compile(
     r"|\{\{.*?\}\}"  # {{name}}, {{ vault_x }} (Camel property placeholders, Jinja, Helm)
     r"|^\$[A-Za-z_]\w*$"  # $VAR (docker-compose, Meltano)
     r"|^\$\([A-Za-z_][\w.]*\)$"  # $(var) (Azure Pipelines)
-    r"|^ENC\(.*\)$",  # ENC(...) (Jasypt-encrypted)
+    r"|^ENC\(.*\)$"  # ENC(...) (Jasypt-encrypted)
+    r"|^\{cipher\}"  # {cipher}... (Spring Cloud Config-encrypted)
+    r"|^(vault|arn:aws:secretsmanager|arn:aws:ssm):",  # a Vault path, an AWS secret or parameter
     re.DOTALL,
 )
 _STANDARD_TAG = "tag:yaml.org,2002:"
@@ -168,6 +170,11 @@ def is_reference(value: Node, key: Scalar | None = None) -> bool:
     if value.tag and not value.tag.startswith(_STANDARD_TAG):
         return True
     return bool(_REFERENCE.search(value.text))
+
+
+def as_template(text: str) -> str:
+    """The text with each reference (`${ERP_HOST}`, `{{host}}`) replaced by `{}`, the mark of a part not known here."""
+    return _REFERENCE.sub("{}", text)
 
 
 def format_path(path: NodePath) -> str:

@@ -13,6 +13,15 @@ import re
 
 # Arguments and keys that hold a credential (simple_salesforce's, OAuth's, and their config spellings).
 SECRET_NAMES = frozenset({"password", "security_token", "consumer_secret", "client_secret", "privatekey", "session_id", "refresh_token"})
+# The same names as config keys spell them, in words (config_settings.words: `clientSecret`, `SF_PASSWORD` and
+# `salesforce.consumer.secret` end with them), with Kafka Connect's `salesforce.password.token` (the security
+# token) and OAuth's `access_token` (a session id by another name).
+SECRET_KEY_NAMES = (
+    ("password",), ("password", "token"), ("security", "token"), ("consumer", "secret"), ("client", "secret"),
+    ("privatekey",), ("private", "key"), ("session", "id"), ("refresh", "token"), ("access", "token"),
+)  # fmt: skip
+# A file that holds the secret (`/run/secrets/sf`, `./server.key`), not the secret itself.
+FILE_PATH = re.compile(r"(?i)^(/|\.{1,2}/|~/|[a-z]:\\|file:)|\.(key|pem|jks|p12|pfx|crt|cer|der)$")
 MIN_SECRET_LENGTH = 6
 PLACEHOLDER = re.compile(
     r"""(?ix)
@@ -44,6 +53,10 @@ def looks_like_secret(text: str, name: str) -> bool:
     if sum(any(map(kind, value)) for kind in CHARACTER_KINDS) < 2 or LABEL.match(value) or WORDS.match(value):
         return False  # "required", "Hidden", "api_key", "do-not-print": words, a label or a name, not a secret
     return not (PLACEHOLDER.search(value) or ENV_NAME.match(value) or CONFIG_KEY.match(value))
+
+
+def is_file_path(text: str) -> bool:
+    return FILE_PATH.search(text.strip()) is not None
 
 
 def is_private_key(text: str) -> bool:

@@ -5,16 +5,39 @@ from __future__ import annotations
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, Requires
+from lint.rules.base import ConfigRule, Example, Requires
 from lint.rules.requirements import NETWORK_CALLS
 from lint.rules.security.common import OAUTH_PASSWORD, SOAP_LOGIN_REMOVED, SecurityRule, api_version, callee_label, password_login, token_request
+from lint.sources.config_camel import Endpoint, endpoints
+from lint.sources.config_dialects import CAMEL, KAFKA_CONNECT, SETTING_DIALECTS
+from lint.sources.config_model import ConfigDocument, Scalar, is_reference
+from lint.sources.config_settings import Group, Name, Setting, about_salesforce, ends_with, groups, words
 
 JWT_FIX = "use the JWT bearer flow (`consumer_key=`, `privatekey_file=`) or client credentials"
+
+# -- config: the settings of a login, as words (config_settings) -------------------------------
+
+PASSWORD: Name = ("password",)
+USERNAMES: tuple[Name, ...] = (("username",), ("user", "name"), ("user",))
+# Settings that pick the flow: OAuth's `grant_type` (Kafka Connect's `salesforce.grant.type`), Camel's `authenticationType`.
+FLOW_NAMES: tuple[Name, ...] = (("grant", "type"), ("authentication", "type"), ("auth", "type"))
+PASSWORD_FLOWS = ("password", "username_password")
+# Credentials of other flows: with one of them beside a password the flow is not known here.
+OTHER_CREDENTIALS: tuple[Name, ...] = (("refresh", "token"), ("keystore",), ("private", "key"), ("privatekey",), ("jwt",))
+LOGIN_NAMES = (PASSWORD, *USERNAMES, *FLOW_NAMES, *OTHER_CREDENTIALS)
+CONFIG_FIXES = {
+    CAMEL: "use the JWT bearer flow (`authenticationType: JWT` with a `keystore`) or `CLIENT_CREDENTIALS`",
+    KAFKA_CONNECT: "set `salesforce.grant.type=JWT_BEARER` with a keystore (`salesforce.jwt.keystore.path`)",
+}
+CONFIG_FIX = "use the JWT bearer flow (a connected app and a certificate) or the client credentials flow"
+OAUTH_LOGIN = f"{OAUTH_PASSWORD.described}, {OAUTH_PASSWORD.drawbacks}"
+# Where the flow is not known here (a tap may use SOAP `login()` or OAuth): what every password login shares.
+PASSWORD_LOGIN = "a username and password, a person-like credential that cannot use MFA and breaks when someone resets the password"
 PASSWORD_AUTHENTICATOR = frozenset({"aiosfstream.PasswordAuthenticator", "aiosfstream.auth.PasswordAuthenticator"})
 STREAMING_CLIENT = frozenset({"aiosfstream.SalesforceStreamingClient", "aiosfstream.client.SalesforceStreamingClient"})
 
 
-class PasswordFlow(SecurityRule):
+class PasswordFlow(SecurityRule, ConfigRule):
     """
     ## What it does
     Finds logins to Salesforce with a username and password: simple_salesforce
@@ -25,6 +48,19 @@ class PasswordFlow(SecurityRule):
     `PasswordAuthenticator` and `SalesforceStreamingClient`. Files under test
     paths (`tests/`, `test/`, `test_*.py`, `*_test.py`, `conftest.py`) are not
     checked.
+
+    In config: a flow chosen by name (`grant_type: password`, Kafka Connect's
+    `salesforce.grant.type=PASSWORD`, Camel's `authenticationType:
+    USERNAME_PASSWORD`), and a password set beside a username with no other
+    flow's credential (refresh token, keystore, private key) — Camel
+    `salesforce:` endpoint options and Salesforce component beans,
+    `camel.component.salesforce.*` settings, a Kafka Connect Salesforce
+    connector without `salesforce.grant.type` (it defaults to PASSWORD), a
+    Singer or Meltano Salesforce tap's `username`/`password`. References count
+    (`password: ${SF_PASSWORD}` still logs in with a password). Outside
+    connectors and taps, the settings must be Salesforce's: named so
+    (`salesforce.password`, `sf: {...}`) or beside a Salesforce URL or
+    security token.
 
     ## Why it matters
     A password login ties the integration to a person-like credential that
@@ -61,7 +97,9 @@ class PasswordFlow(SecurityRule):
     name = "password-flow"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
-    requires = NETWORK_CALLS | Requires(imports=("aiosfstream",))  # logins, token requests, aiosfstream's authenticators
+    # Logins, token requests, aiosfstream's authenticators; in config, a password or a flow named after one.
+    requires = {"py": NETWORK_CALLS | Requires(imports=("aiosfstream",)), "cfg": Requires(markers=("password",))}
+    dialects = SETTING_DIALECTS
     security_severity = "5.3"
     tags = ("credentials",)
     valid = [
@@ -79,6 +117,21 @@ class PasswordFlow(SecurityRule):
         # Test code may log in with a throwaway user.
         Example("from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t)\n", path="tests/test_sync.py"),
         Example("from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t)\n", path="conftest.py"),
+        # Config: JWT bearer, a refresh token beside the password, and another system's login in a Salesforce file.
+        Example(
+            "name=salesforce-cdc\nconnector.class=io.confluent.salesforce.SalesforceCdcSourceConnector\nsalesforce.grant.type=JWT_BEARER\n"
+            "salesforce.username=etl@acme.com\nsalesforce.jwt.keystore.path=/secrets/sf.jks\n",
+            path="connect/salesforce-cdc.properties",
+        ),
+        Example(
+            "- route:\n    from:\n      uri: salesforce:subscribe:/event/Order__e\n      parameters:\n        userName: '{{sf.user}}'\n"
+            "        password: '{{sf.password}}'\n        refreshToken: '{{sf.refresh}}'\n      steps:\n        - to: kafka:orders\n",
+            path="routes/orders.camel.yaml",
+        ),
+        Example(
+            "salesforce:\n  instance_url: https://acme.my.salesforce.com\ndatabase:\n  username: etl\n  password: ${DB_PASSWORD}\n",
+            path="config/sync.yml",
+        ),
     ]
     invalid = [
         Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(username=user, password=pw, security_token=token)\n", line=3),
@@ -96,6 +149,24 @@ class PasswordFlow(SecurityRule):
         Example("import httpx\n\nhttpx.post(f'{LOGIN}/services/oauth2/token', content=f'grant_type=password&username={u}&password={p}')\n", line=3),
         Example("from aiosfstream import PasswordAuthenticator\n\nauth = PasswordAuthenticator(consumer_key=k, consumer_secret=s, username=u, password=p)\n", line=3),
         Example("from aiosfstream import SalesforceStreamingClient\n\nclient = SalesforceStreamingClient(consumer_key=k, consumer_secret=s, username=u, password=p)\n", line=3),
+        Example(
+            "- route:\n    from:\n      uri: salesforce:subscribe:/event/Order__e?authenticationType=USERNAME_PASSWORD\n      steps:\n        - to: kafka:orders\n",
+            path="routes/orders.camel.yaml",
+            line=3,
+        ),
+        Example(
+            "name=salesforce-leads\nconnector.class=io.confluent.salesforce.SalesforceSObjectSinkConnector\n"
+            "salesforce.username=${env:SF_USER}\nsalesforce.password=${env:SF_PASSWORD}\n",
+            path="connect/salesforce-leads.properties",
+            line=4,
+        ),
+        Example(
+            "camel.component.salesforce.login-url=https://login.salesforce.com\ncamel.component.salesforce.user-name=${SF_USER}\n"
+            "camel.component.salesforce.password=${SF_PASSWORD}\n",
+            path="src/main/resources/application.properties",
+            line=3,
+        ),
+        Example("salesforce:\n  grant_type: password\n  client_id: ${SF_CLIENT_ID}\n", path="config/sync.yml", line=2),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -111,6 +182,36 @@ class PasswordFlow(SecurityRule):
             self._report(node, f"always authenticates with {oauth}", "use `Client(RefreshTokenAuthenticator(...))`")
         else:
             self._check_token_request(node)
+
+    def check_config(self, document: ConfigDocument) -> None:
+        fix = CONFIG_FIXES.get(document.dialect, CONFIG_FIX)
+        oauth = document.dialect in (CAMEL, KAFKA_CONNECT)  # both send the password to the OAuth token endpoint
+        for group in groups(document, LOGIN_NAMES):
+            if about_salesforce(document, group):
+                self._check_login(group, fix, kafka=document.dialect == KAFKA_CONNECT, oauth=oauth)
+        if document.dialect == CAMEL:
+            for endpoint in endpoints(document.root):
+                self._check_login(_endpoint_login(endpoint), fix, kafka=False, oauth=True)
+
+    def _check_login(self, group: Group, fix: str, *, kafka: bool, oauth: bool) -> None:
+        """A flow chosen by name, or else a password beside a username and no credential of another flow."""
+        flow = group.get(*FLOW_NAMES)
+        chosen = flow.value if flow is not None and isinstance(flow.value, Scalar) and not is_reference(flow.value) and flow.value.text else None
+        if chosen is not None:
+            if chosen.is_(*PASSWORD_FLOWS):
+                self._report_config(chosen, f"{flow.label} is `{chosen.text}`, so it logs in with {OAUTH_LOGIN}", fix)
+            return
+        password, user = group.get(PASSWORD), group.get(*USERNAMES)
+        if password is None or password.literal is None or user is None or user.literal is None:
+            return
+        if any(other.literal is not None for name in OTHER_CREDENTIALS if (other := group.get(name)) is not None):
+            return
+        default = f" and no `{user.key.text.rsplit('.', 1)[0]}.grant.type` (it defaults to PASSWORD)" if kafka else ""
+        login = OAUTH_LOGIN if oauth else PASSWORD_LOGIN
+        self._report_config(password.key, f"{password.label} is set with `{user.key.text}`{default}, so it logs in with {login}", fix)
+
+    def _report_config(self, node: Scalar, what: str, fix: str) -> None:
+        self.report(node, f"{what}; {fix}.", hint=fix)
 
     def _check_token_request(self, node: cst.Call) -> None:
         found = token_request(self, node)
@@ -129,6 +230,16 @@ class PasswordFlow(SecurityRule):
             hint=fix,
             confidence=confidence,
         )
+
+
+def _endpoint_login(endpoint: Endpoint) -> Group:
+    """A Camel endpoint's login options (inline or `parameters:`) as one group of settings."""
+    group = Group(endpoint.parameters, ())
+    for option, value in endpoint.options.items():
+        name = ends_with(words(option), *LOGIN_NAMES)
+        if name is not None:
+            group.named.setdefault(name, Setting(value, value, words(option), f"Camel endpoint `{endpoint.label}` option `{option}`"))
+    return group
 
 
 class SoapLoginUnavailable(SecurityRule):

@@ -7,8 +7,14 @@ import re
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, Requires
+from lint.rules.base import ApexRule, ConfigRule, Example, Requires
 from lint.rules.security.common import STRING_NODES, SecurityRule, record_attributes
+from lint.sources.apex_index import ApexIndex
+from lint.sources.apex_model import ApexFile
+from lint.sources.config_dialects import SETTING_DIALECTS
+from lint.sources.config_model import ConfigDocument, Scalar, Sequence
+from lint.sources.config_settings import Setting, settings
+from lint.sources.model import Located
 
 # -- IL507: hard-coded record ids ------------------------------------------------------------
 
@@ -35,6 +41,9 @@ CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 QUOTED_ID = re.compile(r"'([A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?)'")
 SOQL_SHAPE = re.compile(r"(?is)\bSELECT\b.+\bFROM\b")
 SOQL_MARK = re.compile(r"(?i)select")
+# Config: a key that is a record's own id (a data export, not a setting), and keys that hold a SOQL filter.
+RECORD_OWN_ID = ("id",)
+FILTER_NAMES = (("filter",), ("filters",), ("where",), ("soql",), ("query",))
 MAX_ID_LITERAL = 18 + 8  # an 18-character id in the longest quoting: a prefix and triple quotes
 
 
@@ -61,7 +70,24 @@ def record_object(text: str) -> str | None:
     return sobject if text[5:7] == "00" and any(char.isalpha() for char in text[3:]) else None
 
 
-class HardcodedRecordId(SecurityRule):
+def record_id_use(text: str) -> tuple[str, str] | None:
+    """What a string's value does with a record id: (the finding's opening words, the sObject) when it is one,
+    or SOQL quoting one; None otherwise."""
+    sobject = record_object(text)
+    if sobject is not None:
+        return f"`{text}` is a hard-coded {sobject} record id", sobject
+    if not SOQL_SHAPE.search(text):
+        return None
+    found = [(match, record_object(match)) for match in QUOTED_ID.findall(text)]
+    ids = [(record_id, sobject) for record_id, sobject in found if sobject is not None]
+    if not ids:
+        return None
+    record_id, sobject = ids[0]
+    more = f" (and {len(ids) - 1} more)" if len(ids) > 1 else ""
+    return f"This SOQL filters on the hard-coded {sobject} record id `{record_id}`{more}", sobject
+
+
+class HardcodedRecordId(SecurityRule, ConfigRule, ApexRule):
     """
     ## What it does
     Finds Salesforce record ids written into the code as data: a 15- or
@@ -75,6 +101,21 @@ class HardcodedRecordId(SecurityRule):
     ids in comments and docstrings, records written out as the API returns
     them (`{"attributes": {...}, "Id": ...}`: sample or mocked responses),
     and files under test paths.
+
+    In Apex it reads every string literal of a class or trigger, field
+    initialisers included: `Id queueId = '00G...'`, `c.OwnerId = '005...'`,
+    `if (rt == '012...')`, an id quoted in a SOQL string given to
+    `Database.query`, and a value of an inline query
+    (`[SELECT Id FROM Case WHERE OwnerId = '00G...']`). Test code is not
+    checked: `@isTest` classes (and the classes inside them), `@isTest` and
+    `testMethod` methods, and files under test paths; nor are comments.
+
+    In config (every dialect but OpenAPI, whose values are examples): a value
+    that is exactly such an id (`owner_id: 00G5e000004AbCdEAK`, a CumulusCI
+    step's `static` values), and ids quoted in SOQL or in a filter
+    (a CumulusCI step's `filters`/`soql_filter`, a Camel `sObjectQuery`).
+    Not flagged: a record's own `Id` (a data export), records written out as
+    the API returns them, descriptions and examples.
 
     ## Why it matters
     Record ids are assigned per org: the same queue, record type or owner has
@@ -98,8 +139,14 @@ class HardcodedRecordId(SecurityRule):
     name = "hardcoded-record-id"
     severity = Severity.WARNING
     confidence = Confidence.HIGH
-    # An id with a standard prefix is a whole string literal, or quoted in SOQL: a quote on each side.
-    requires = Requires(patterns=(rf"[\"'](?:{'|'.join(KEY_PREFIXES)})[0-9A-Za-z]{{12}}(?:[0-9A-Za-z]{{3}})?[\"']",))
+    # An id with a standard prefix is a whole string literal, or quoted in SOQL: a quote on each side
+    # (in Apex, SOQL in a string quotes it with escaped quotes: `'... WHERE Id = \'001...\''`).
+    requires = {
+        "py": Requires(patterns=(rf"[\"'](?:{'|'.join(KEY_PREFIXES)})[0-9A-Za-z]{{12}}(?:[0-9A-Za-z]{{3}})?[\"']",)),
+        "apex": Requires(patterns=(rf"'(?:{'|'.join(KEY_PREFIXES)})[0-9A-Za-z]{{12}}(?:[0-9A-Za-z]{{3}})?\\?'",)),
+        "cfg": Requires(patterns=(rf"(?:{'|'.join(KEY_PREFIXES)})[0-9A-Za-z]{{12}}",)),  # config quotes ids or not
+    }
+    dialects = SETTING_DIALECTS
     security_severity = "2.0"
     tags = ("portability",)
     valid = [
@@ -110,6 +157,35 @@ class HardcodedRecordId(SecurityRule):
         # All digits: an account number, not an id.
         "payload = {'AccountNumber': '001234567890123'}\n",
         Example("from simple_salesforce import Salesforce\nsf.Case.update('5005e00000AbCdEAAV', {'Status': 'Closed'})\n", path="tests/test_cases.py"),
+        # Config: a record's own id in a data export, a sample response, and a filter by name.
+        Example(
+            "accounts:\n  - Id: 0015e00000AbCdEAAV\n    Name: Acme\nsample:\n  attributes:\n    type: Case\n  OwnerId: 00G5e000004AbCdEAK\n",
+            path="data/salesforce-accounts.yml",
+        ),
+        Example("Cases:\n  sf_object: Case\n  filters:\n    - \"Owner.Name = 'Support Tier 1'\"\n  fields: [Subject]\n", path="datasets/mapping.yml"),
+        # Apex: the queue looked up by name; ids only in a comment and in a custom object's record.
+        Example(
+            "public with sharing class CaseRouter {\n"
+            "    // was: 00G5e000004AbCdEAK (the production queue)\n"
+            "    public static void route(Case c) {\n"
+            "        c.OwnerId = [SELECT Id FROM Group WHERE Type = 'Queue' AND DeveloperName = 'Support_Tier_1'].Id;\n"
+            "        c.Region__c = 'a0X5e000001AbCdEAA';\n"
+            "    }\n"
+            "}\n",
+            path="classes/CaseRouter.cls",
+        ),
+        # Apex tests create their records, or use fake ids freely.
+        Example(
+            "@isTest\n"
+            "private class CaseRouterTest {\n"
+            "    @isTest\n"
+            "    static void routesToTheQueue() {\n"
+            "        Case c = new Case(OwnerId = '00G5e000004AbCdEAK');\n"
+            "        CaseRouter.route(c);\n"
+            "    }\n"
+            "}\n",
+            path="classes/CaseRouterTest.cls",
+        ),
     ]
     invalid = [
         Example("case = {\n    'Subject': subject,\n    'OwnerId': '00G5e000004AbCdEAK',\n}\n", line=3),
@@ -117,6 +193,38 @@ class HardcodedRecordId(SecurityRule):
         Example("if record['RecordTypeId'] == '0125e000000AbCd':\n    route(record)\n", line=1),
         Example("DEFAULT_OWNER_ID = '0055e000001AbCdAAK'\n", line=1),
         Example("soql = \"SELECT Id FROM Contact WHERE AccountId = '0015e00000AbCdEAAV'\"\n", line=1),
+        Example("salesforce:\n  instance_url: https://acme.my.salesforce.com\n  owner_id: 00G5e000004AbCdEAK\n", path="config/case-sync.yml", line=3),
+        Example(
+            "Cases:\n  sf_object: Case\n  filters:\n    - \"OwnerId = '00G5e000004AbCdEAK'\"\n  fields: [Subject]\n",
+            path="datasets/mapping.yml",
+            line=4,
+        ),
+        Example(
+            "public with sharing class CaseRouter {\n"
+            "    public static void route(Case c) {\n"
+            "        Id queueId = '00G5e000004AbCdEAK';\n"
+            "        c.OwnerId = queueId;\n"
+            "    }\n"
+            "}\n",
+            path="classes/CaseRouter.cls",
+            line=3,
+        ),
+        Example(
+            "public with sharing class ContactFinder {\n"
+            "    public static List<Contact> forAcme() {\n"
+            "        return Database.query('SELECT Id FROM Contact WHERE AccountId = \\'0015e00000AbCdEAAV\\'');\n"
+            "    }\n"
+            "}\n",
+            path="classes/ContactFinder.cls",
+            line=3,
+        ),
+        Example(
+            "trigger CaseAssignment on Case (before insert) {\n"
+            "    List<Case> open = [SELECT Id FROM Case WHERE OwnerId = '00G5e000004AbCdEAK'];\n"
+            "}\n",
+            path="triggers/CaseAssignment.trigger",
+            line=2,
+        ),
     ]
 
     def visit_Arg(self, node: cst.Arg) -> None:
@@ -157,21 +265,43 @@ class HardcodedRecordId(SecurityRule):
     def _check_string(self, node: cst.BaseExpression) -> None:
         if isinstance(node, cst.SimpleString) and len(node.value) > MAX_ID_LITERAL and not SOQL_MARK.search(node.value):
             return  # neither an id nor SOQL, told from the raw code without evaluating the literal
-        text = self.facts.string_template(node) or ""
-        sobject = record_object(text)
-        if sobject is not None:
-            self._report(node, f"`{text}` is a hard-coded {sobject} record id", sobject)
-            return
-        if not SOQL_SHAPE.search(text):
-            return
-        found = [(match, record_object(match)) for match in QUOTED_ID.findall(text)]
-        ids = [(record_id, sobject) for record_id, sobject in found if sobject is not None]
-        if ids:
-            record_id, sobject = ids[0]
-            more = f" (and {len(ids) - 1} more)" if len(ids) > 1 else ""
-            self._report(node, f"This SOQL filters on the hard-coded {sobject} record id `{record_id}`{more}", sobject)
+        found = record_id_use(self.facts.string_template(node) or "")
+        if found is not None:
+            self._report(node, *found)
 
-    def _report(self, node: cst.CSTNode, what: str, sobject: str) -> None:
+    # -- config ----------------------------------------------------------------------------------
+
+    def check_config(self, document: ConfigDocument) -> None:
+        records = {match.value.path[:-2] for match in document.select("**.attributes.type")}  # records as the API returns them
+        for setting in settings(document):
+            if setting.words == RECORD_OWN_ID or any(setting.value.path[: len(record)] == record for record in records):
+                continue
+            for value in setting.value.items if isinstance(setting.value, Sequence) else (setting.value,):
+                if isinstance(value, Scalar) and isinstance(value.value, str):
+                    self._check_setting(setting, value)
+
+    def _check_setting(self, setting: Setting, value: Scalar) -> None:
+        found = record_id_use(value.text)
+        if found is None and setting.named(*FILTER_NAMES):
+            found = record_id_use(f"SELECT Id FROM Record WHERE {value.text}")  # a filter, read as the query it ends up in
+        if found is not None:
+            what, sobject = found
+            self._report(value, f"{what} in {setting.label}", sobject)
+
+    # -- Apex ------------------------------------------------------------------------------------
+
+    def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
+        """Every string literal outside test code, field initialisers included: an id, or SOQL text quoting one."""
+        for literal in unit.strings:
+            found = None if literal.in_test else record_id_use(literal.text)
+            if found is None:
+                continue
+            what, sobject = found
+            if literal.in_query:  # a value of an inline query: `[SELECT Id FROM Case WHERE OwnerId = '00G...']`
+                what = f"This SOQL filters on the hard-coded {sobject} record id `{literal.text}`"
+            self._report(literal, what, sobject)
+
+    def _report(self, node: cst.CSTNode | Located, what: str, sobject: str) -> None:
         fix = STABLE_KEYS.get(sobject, DEFAULT_STABLE_KEY)
         self.report(
             node,

@@ -7,9 +7,13 @@ import re
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.base import Example, Requires
+from lint.rules.base import ConfigRule, Example, Requires
 from lint.rules.requirements import HTTP_LIBRARIES
 from lint.rules.security.common import SecurityRule, callee_label
+from lint.sources.config_camel import ENDPOINT_KEYS
+from lint.sources.config_dialects import CAMEL, OPENAPI, SETTING_DIALECTS
+from lint.sources.config_model import ConfigDocument, Mapping, Node, Scalar, Sequence, as_template
+from lint.sources.config_settings import Setting, node_at, settings, words
 from lint.sources.python_calls import clipped, is_false, literal_text
 from lint.sources.python_clients import HTTP_CLIENT_TYPES, HTTP_VERBS, METHOD_FIRST, http_request, is_http_library_call
 from lint.sources.python_facts import AIOHTTP_SESSION, SALESFORCE, SFTYPE
@@ -31,6 +35,25 @@ NOT_ENDPOINTS = re.compile(
 )
 
 
+# Config keys that hold an endpoint, by their last word (`loginUrl`, `salesforce.instance`, `base_url`), and
+# words that make one a link for people or a proxy rather than an endpoint (`homepage_url`, `proxy.url`).
+ENDPOINT_WORDS = frozenset({"url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hosts", "instance", "server", "servers", "address", "href"})
+LINK_WORDS = frozenset(
+    {"homepage", "home", "repository", "repo", "docs", "doc", "documentation", "license", "licence", "schema", "namespace", "xmlns", "proxy",
+     "callback", "redirect", "issues", "bugs", "website", "image", "icon", "logo", "avatar", "download", "terms", "support", "contact", "help",
+     "author", "funding", "changelog"}
+)  # fmt: skip
+CAMEL_ENDPOINT_KEYS = frozenset(ENDPOINT_KEYS.split("|"))
+# Where OpenAPI specs name the servers and the OAuth endpoints their clients call.
+OPENAPI_SERVERS = ("servers.*.url", "paths.*.servers.*.url", "paths.*.*.servers.*.url")
+OPENAPI_AUTH_URLS = (
+    "components.securitySchemes.*.flows.*.tokenUrl|authorizationUrl|refreshUrl",
+    "components.securitySchemes.*.openIdConnectUrl",
+    "securityDefinitions.*.tokenUrl|authorizationUrl",
+)
+SERVER_VARIABLE = re.compile(r"\{([^{}]*)\}")
+
+
 def plaintext_url(template: str | None) -> str | None:
     """The URL if it is `http://` to a host that is known, not local and not a namespace."""
     if template is None or not template.lower().startswith("http://"):
@@ -41,7 +64,7 @@ def plaintext_url(template: str | None) -> str | None:
     return template
 
 
-class PlaintextEndpoint(SecurityRule):
+class PlaintextEndpoint(SecurityRule, ConfigRule):
     """
     ## What it does
     Finds `http://` URLs used as integration endpoints: the URL of a
@@ -56,6 +79,18 @@ class PlaintextEndpoint(SecurityRule):
     (`http://schemas.xmlsoap.org/...`, `http://www.w3.org/...`), URLs whose
     host is not known, strings that only mention `http://` (`.replace`,
     `startswith`, comparisons), and files under test paths.
+
+    In config: a whole `http://` URL under a key that holds an endpoint (its
+    last word is `url`, `uri`, `endpoint`, `host`, `instance`, `server`,
+    `address`: `loginUrl`, `instanceUrl`, `salesforce.instance`, `base_url`),
+    a Camel route's `to`/`from`/`uri`, and Camel endpoint options; in OpenAPI
+    specs, `servers[*].url` (with server variables' defaults), OAuth
+    `tokenUrl`/`authorizationUrl`, and Swagger 2 `schemes: [http]` with a
+    `host`. Not flagged besides: links for people and proxies (`homepage`,
+    `license`, `externalDocs`, `proxy_url`, `callback_url`), descriptions,
+    examples and schema identifiers (`$schema`, `$id`, namespaces), hosts
+    given by a reference (`http://${ERP_HOST}/api`), and hosts without a dot
+    (`http://schema-registry:8081`: a service on the container network).
 
     ## Why it matters
     Over plain HTTP, session ids, OAuth tokens and record data cross the
@@ -85,7 +120,11 @@ class PlaintextEndpoint(SecurityRule):
     severity = Severity.ERROR
     confidence = Confidence.HIGH
     # An `http://` URL, sent by an HTTP library or given as an endpoint keyword or key.
-    requires = Requires(markers=("http://",)) & Requires(imports=HTTP_LIBRARIES, markers=tuple(sorted(ENDPOINT_KEYWORDS)))
+    requires = {
+        "py": Requires(markers=("http://",)) & Requires(imports=HTTP_LIBRARIES, markers=tuple(sorted(ENDPOINT_KEYWORDS))),
+        "cfg": Requires(markers=("http://", "schemes")),  # a URL, or Swagger 2's scheme list
+    }
+    dialects = (*SETTING_DIALECTS, OPENAPI)
     security_severity = "7.4"
     tags = ("transport", "external/cwe/cwe-319")
     valid = [
@@ -103,6 +142,20 @@ class PlaintextEndpoint(SecurityRule):
         "import requests\nrequests.get('http://api.example.com/v1/orders', timeout=5)\n",
         # A proxy URL is not the endpoint.
         "import requests\nrequests.get('https://erp.acme.com/', proxies={'https': 'http://proxy.acme.com:3128'}, timeout=5)\n",
+        # Config: local and container-network hosts, a host from the environment, links for people, prose.
+        Example(
+            "salesforce:\n  instance_url: https://acme.my.salesforce.com\n  callback_url: http://localhost:1717/OauthRedirect\n"
+            "  erp_url: http://${ERP_HOST}/api\n  registry_url: http://schema-registry:8081\n  homepage: http://acme.com\n"
+            "  description: Orders are read from http://erp.acme.com/orders\n",
+            path="config/salesforce-sync.yml",
+        ),
+        Example(
+            "openapi: 3.0.3\ninfo:\n  title: ERP\n  license:\n    url: http://www.apache.org/licenses/LICENSE-2.0\n"
+            "servers:\n  - url: https://erp.acme.com/api\npaths:\n  /orders:\n    get:\n      externalDocs:\n        url: http://docs.acme.com/orders\n"
+            "      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n"
+            "              example:\n                next: http://erp.acme.com/api/orders?page=2\n",
+            path="specs/erp.yaml",
+        ),
     ]
     invalid = [
         Example("import requests\n\nrequests.post('http://erp.acme.com/api/orders', json=order, timeout=30)\n", line=3),
@@ -115,6 +168,14 @@ class PlaintextEndpoint(SecurityRule):
         Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(instance_url='http://acme.my.salesforce.com', session_id=sid)\n", line=3),
         Example("from urllib.request import urlopen\n\nurlopen('http://10.20.0.15/export.csv', timeout=10)\n", line=3),
         Example("SETTINGS = {\n    'token_url': 'http://auth.acme.com/oauth2/token',\n}\n", line=2),
+        Example("salesforce:\n  login_url: http://login.salesforce.com\n", path="config/salesforce-sync.yml", line=2),
+        Example(
+            "- route:\n    from:\n      uri: salesforce:subscribe:/event/Order__e?replayId=-2\n      steps:\n        - to: http://erp.acme.com/api/orders\n",
+            path="routes/orders.camel.yaml",
+            line=5,
+        ),
+        Example("openapi: 3.0.3\ninfo:\n  title: ERP\nservers:\n  - url: http://erp.acme.com/api\npaths: {}\n", path="specs/erp.yaml", line=5),
+        Example("swagger: '2.0'\ninfo:\n  title: ERP\nhost: erp.acme.com\nschemes:\n  - http\npaths: {}\n", path="specs/erp.yaml", line=6),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -133,10 +194,52 @@ class PlaintextEndpoint(SecurityRule):
         if key in ENDPOINT_KEYWORDS:
             self._check(node.value, f"The `{key}` entry is")
 
+    def check_config(self, document: ConfigDocument) -> None:
+        if document.dialect == OPENAPI:
+            self._check_openapi(document)
+            return
+        for setting in settings(document):
+            if _names_endpoint(setting, document):
+                for value in setting.value.items if isinstance(setting.value, Sequence) else (setting.value,):
+                    self._check_config_value(value, f"{setting.label} is")
+
+    def _check_openapi(self, document: ConfigDocument) -> None:
+        for pattern in OPENAPI_SERVERS:
+            for match in document.select(pattern):
+                self._check_config_value(match.value, "OpenAPI server `url` is", _server_variables(document, match.value))
+        for pattern in OPENAPI_AUTH_URLS:
+            for match in document.select(pattern):
+                self._check_config_value(match.value, f"OpenAPI security scheme `{match.key.text}` is")
+        self._check_swagger_schemes(document)
+
+    def _check_swagger_schemes(self, document: ConfigDocument) -> None:
+        """Swagger 2 names the scheme apart from the host: `schemes: [http]` with `host: api.acme.com`."""
+        root = document.root
+        schemes, host = root.get("schemes"), root.scalar("host")
+        if not isinstance(schemes, Sequence) or host is None or any(isinstance(item, Scalar) and item.is_("https") for item in schemes.items):
+            return
+        base = root.scalar("basePath")
+        url = plaintext_url(as_template(f"http://{host.text}{base.text if base is not None else ''}"))
+        for item in schemes.items:
+            if url is not None and isinstance(item, Scalar) and item.is_("http"):
+                self._report_plaintext(item, url, f"OpenAPI spec `schemes` offers only `http` for host `{host.text}`: calls go to")
+
+    def _check_config_value(self, value: Node, subject: str, variables: dict[str, str] | None = None) -> None:
+        if not isinstance(value, Scalar) or any(char.isspace() for char in value.text.strip()):
+            return
+        text = value.text.strip()
+        if variables is not None:
+            text = SERVER_VARIABLE.sub(lambda found: variables.get(found.group(1), "{}"), text)
+        url = plaintext_url(as_template(text))
+        if url is not None and "." in HOST.match(url[len("http://") :]).group(1):  # a dotless host is a container network's service name
+            self._report_plaintext(value, url, subject)
+
     def _check(self, value: cst.BaseExpression, subject: str) -> None:
         url = plaintext_url(self.facts.string_template(value))
-        if url is None:
-            return
+        if url is not None:
+            self._report_plaintext(value, url, subject)
+
+    def _report_plaintext(self, value: cst.CSTNode | Scalar, url: str, subject: str) -> None:
         secure = "https://" + url[len("http://") :]
         self.report(
             value,
@@ -144,6 +247,25 @@ class PlaintextEndpoint(SecurityRule):
             f"unencrypted, readable and alterable by anyone on the path; use `{clipped(secure, 72)}`.",
             hint="use an `https://` URL",
         )
+
+
+def _names_endpoint(setting: Setting, document: ConfigDocument) -> bool:
+    """A key that holds an endpoint (`loginUrl`, `salesforce.instance`, a Camel route's `to`), not a link for people or a proxy."""
+    if document.dialect == CAMEL and setting.key.text in CAMEL_ENDPOINT_KEYS:
+        return True
+    path_words = {word for key in setting.value.path if isinstance(key, str) for word in words(key)}  # `bugs.url`, `license.url`
+    return setting.words[-1:] in {(word,) for word in ENDPOINT_WORDS} and not LINK_WORDS.intersection(path_words | set(setting.words))
+
+
+def _server_variables(document: ConfigDocument, url: Node) -> dict[str, str]:
+    """The defaults of an OpenAPI server's `variables` (`{host}` in `http://{host}/v1`), by name."""
+    server = node_at(document.root, url.path[:-1])
+    variables = server.get("variables") if isinstance(server, Mapping) else None
+    return {
+        entry.key.text: default.text
+        for entry in (variables.entries if isinstance(variables, Mapping) else ())
+        if isinstance(entry.value, Mapping) and (default := entry.value.scalar("default")) is not None
+    }
 
 
 # -- IL506: TLS verification disabled ------------------------------------------------------
@@ -154,9 +276,19 @@ AIOHTTP_SSL_KEYWORDS = ("ssl", "verify_ssl")
 AIOHTTP_CONNECTOR = "aiohttp.TCPConnector"
 TLS_FIX = "keep verification on, and point `verify=` (or `cafile=`) at the CA bundle that signs the endpoint's certificate"
 IMPERSONATION = "so anyone on the network path can impersonate the endpoint and read the credentials and data it is sent"
+CONFIG_TLS_FIX = "keep verification on, and trust a private CA by adding it to the trust store (or the CA bundle setting) instead"
+# Words of config keys that switch certificate checks: `verify_ssl`, `ssl.verify`, `verifyCerts`, `insecure`,
+# `insecureSkipTlsVerify`, `disable_ssl_verification`, `trustAllCertificates`. Host name checks alone are left
+# out, as in code: some clients match host names themselves.
+VERIFY_WORDS = frozenset({"verify", "verification", "validate", "validation"})
+TLS_WORDS = frozenset({"ssl", "tls", "cert", "certs", "certificate", "certificates", "https", "peer"})
+NEGATION_WORDS = frozenset({"disable", "disabled", "skip", "no", "ignore", "insecure"})
+TLS_SWITCH_WORDS = VERIFY_WORDS | TLS_WORDS | NEGATION_WORDS | {"trust", "all", "enable", "enabled", "server"}
+TRUST_ALL = ("trust", "all")
+TRUE_TEXTS, FALSE_TEXTS = ("true", "yes", "on"), ("false", "no", "off")
 
 
-class TlsVerificationDisabled(SecurityRule):
+class TlsVerificationDisabled(SecurityRule, ConfigRule):
     """
     ## What it does
     Finds code that turns off TLS certificate checks: `verify=False` on
@@ -172,6 +304,16 @@ class TlsVerificationDisabled(SecurityRule):
     that match host names themselves, connections without a host name), a
     class setting its own `self.verify_mode`, values that come from a
     parameter, and files under test paths.
+
+    In config (every dialect but OpenAPI): a certificate check switched off by
+    a key that says so — `verify: false`, `verify_ssl`, `ssl_verify`,
+    `sslVerify`, `tls.verify`, `verify_certs`, `ssl_validation` set to `false`
+    (a boolean or the text `"false"`, `no`, `off`), or `insecure`,
+    `insecure_skip_verify`, `tls_insecure`, `disable_ssl_verification`,
+    `skip_tls_verify`, `trust_all_certificates` set to `true`. A `true` on a
+    verify key, a reference (`${VERIFY_SSL}`), keys that only name host name
+    checks, and keys such as `verify_email` are not flagged; neither are Camel
+    `sslContextParameters` beans, whose trust settings live in code.
 
     ## Why it matters
     Without certificate checks, TLS still encrypts, but to whoever answers: a
@@ -199,9 +341,12 @@ class TlsVerificationDisabled(SecurityRule):
     severity = Severity.ERROR
     confidence = Confidence.HIGH
     # A client or `ssl` to turn the checks off on, and `verify`, `ssl=`/`_create_unverified_context` or `CERT_NONE`.
-    requires = Requires(imports=("requests", "httpx", "aiohttp", "urllib3", "simple_salesforce", "ssl"), markers=("cert_none",)) & Requires(
-        markers=("verify", "ssl", "cert_none")
-    )
+    requires = {
+        "py": Requires(imports=("requests", "httpx", "aiohttp", "urllib3", "simple_salesforce", "ssl"), markers=("cert_none",))
+        & Requires(markers=("verify", "ssl", "cert_none")),
+        "cfg": Requires(markers=("verif", "valid", "insecure", "trust")),  # the key words that switch the checks
+    }
+    dialects = SETTING_DIALECTS
     security_severity = "7.4"
     tags = ("transport", "external/cwe/cwe-295")
     valid = [
@@ -218,6 +363,12 @@ class TlsVerificationDisabled(SecurityRule):
         Example("import requests\nrequests.get('https://localhost:8443/', verify=False, timeout=5)\n", path="tests/test_client.py"),
         # Not an HTTP client: a form's own verify flag.
         "form.validate(verify=False)\n",
+        # Config: checks on, from the environment, or not about certificates.
+        Example(
+            "salesforce:\n  instance_url: https://acme.my.salesforce.com\n  verify_ssl: true\n  ssl_verify: ${SF_VERIFY_SSL}\n"
+            "  insecure: false\n  verify_email: false\n  validate: false\n",
+            path="config/salesforce-sync.yml",
+        ),
     ]
     invalid = [
         Example("import requests\n\nrequests.post(url, json=body, verify=False, timeout=30)\n", line=3),
@@ -229,6 +380,9 @@ class TlsVerificationDisabled(SecurityRule):
         Example("import aiohttp\n\nconnector = aiohttp.TCPConnector(ssl=False)\n", line=3),
         Example("import urllib3\n\nhttp = urllib3.PoolManager(cert_reqs='CERT_NONE')\n", line=3),
         Example("import requests\n\ndef fetch(http, url):\n    return http.get(url, verify=False, timeout=10)\n", line=4),
+        Example("salesforce:\n  instance_url: https://acme.my.salesforce.com\n  verify_ssl: false\n", path="config/salesforce-sync.yml", line=3),
+        Example("salesforce.instance=https://acme.my.salesforce.com\nsalesforce.ssl.verify=false\n", path="config/salesforce.properties", line=2),
+        Example("salesforce:\n  http:\n    insecureSkipTlsVerify: 'true'\n", path="config/salesforce-sync.yml", line=3),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -269,6 +423,14 @@ class TlsVerificationDisabled(SecurityRule):
             elif name == "cert_reqs" and self._is_cert_none(value):
                 self._report_keyword(node, arg, "accepts any certificate")
 
+    def check_config(self, document: ConfigDocument) -> None:
+        for setting in settings(document):
+            disabling = _disabling_value(setting.words)
+            value = setting.value
+            if disabling is None or not isinstance(value, Scalar) or not value.is_(*(TRUE_TEXTS if disabling else FALSE_TEXTS)):
+                continue
+            self.report(value, f"{setting.label} is `{value.text}`, which turns off certificate checks, {IMPERSONATION}; remove it.", hint=CONFIG_TLS_FIX)
+
     def _report_keyword(self, node: cst.Call, arg: cst.Arg, what: str, confidence: Confidence | None = None) -> None:
         passed = clipped(self.facts.source(arg).rstrip(", "))
         self.report(arg, f"{callee_label(self.facts, node)} passes `{passed}`, which {what}, {IMPERSONATION}; remove it.", hint=TLS_FIX, confidence=confidence)
@@ -295,6 +457,22 @@ class TlsVerificationDisabled(SecurityRule):
 
     def _is_cert_none(self, value: cst.BaseExpression | None) -> bool:
         return value is not None and (self.facts.qualified_name(value) in CERT_NONE or literal_text(value) == "CERT_NONE")
+
+
+def _disabling_value(key: tuple[str, ...]) -> bool | None:
+    """The value that turns certificate checks off for a key, by its words (True for `insecure`, False for
+    `verify_ssl`); None for keys that are no such switch (`verify_email`, `validate`, `ssl_verify_hostname`)."""
+    tail: tuple[str, ...] = ()
+    for word in reversed(key):
+        if word not in TLS_SWITCH_WORDS:
+            break
+        tail = (word, *tail)
+    switch = set(tail)
+    if "insecure" in switch or any(tail[index : index + 2] == TRUST_ALL for index in range(len(tail))):
+        return True
+    if not switch & VERIFY_WORDS or not (switch & TLS_WORDS or tail == ("verify",)):
+        return None
+    return bool(switch & NEGATION_WORDS)
 
 
 def _is_self(expr: cst.BaseExpression) -> bool:
