@@ -129,17 +129,31 @@ class _Walker:
             hook(node)
 
     def _plan(self, node: cst.CSTNode) -> _Plan:
-        cls = type(node)
-        name, hooks = cls.__name__, self.hooks
-        visits = [*(hooks["\0before"] if issubclass(cls, self.before) else ()), *hooks.get(f"visit_{name}", ())]
-        leaves = [*hooks.get(f"leave_{name}", ()), *(hooks["\0after"] if issubclass(cls, self.after) else ())]
-        fields = []
-        for field in visiting_order(node):
-            enter, leave = hooks.get(f"visit_{name}_{field}", ()), hooks.get(f"leave_{name}_{field}", ())
-            if enter or leave or field in code_fields(cls, self.skipped):
-                fields.append((field, tuple(enter), tuple(leave)))
-        plan = self.plans[cls] = _Plan(tuple(visits), tuple(fields), tuple(leaves))
+        cls, hooks = type(node), self.hooks
+        visit, leave, fields = _hook_names(node)
+        visits = [*(hooks["\0before"] if issubclass(cls, self.before) else ()), *hooks.get(visit, ())]
+        leaves = [*hooks.get(leave, ()), *(hooks["\0after"] if issubclass(cls, self.after) else ())]
+        walked = []
+        code = code_fields(cls, self.skipped)
+        for field, enter_field, leave_field in fields:
+            enter, exit = hooks.get(enter_field, ()), hooks.get(leave_field, ())
+            if enter or exit or field in code:
+                walked.append((field, tuple(enter), tuple(exit)))
+        plan = self.plans[cls] = _Plan(tuple(visits), tuple(walked), tuple(leaves))
         return plan
+
+
+_HOOK_NAMES: dict[type, tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
+
+
+def _hook_names(node: cst.CSTNode) -> tuple[str, str, tuple[tuple[str, str, str], ...]]:
+    """The names of the hooks of `node`'s class and of its fields, in visiting order."""
+    names = _HOOK_NAMES.get(type(node))
+    if names is None:
+        name = type(node).__name__
+        fields = tuple((field, f"visit_{name}_{field}", f"leave_{name}_{field}") for field in visiting_order(node))
+        names = _HOOK_NAMES[type(node)] = (f"visit_{name}", f"leave_{name}", fields)
+    return names
 
 
 _ORDERS: dict[type, tuple[str, ...]] = {}
