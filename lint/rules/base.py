@@ -255,7 +255,7 @@ class Rule:
 
 
 class PythonRule(Rule, abstract=True):
-    """A libcst visitor run in the file's single batched traversal.
+    """A libcst visitor run in the file's single traversal, with every other Python rule (python_walk).
 
     Define `visit_<Node>` / `leave_<Node>` methods and call `self.report(node, message)`.
     Shared facts (imports, clients, loops) are in `self.facts`.
@@ -280,7 +280,7 @@ class PythonRule(Rule, abstract=True):
         return names
 
     def get_visitors(self) -> dict[str, Any]:
-        """The batched-traversal protocol of libcst (`libcst.visit_batched`)."""
+        """libcst's batched-visitor protocol, which the traversal (python_walk) speaks."""
         return {name: getattr(self, name) for name in self.visitor_names()}
 
     def get_metadata(self, provider: type, node: "cst.CSTNode") -> Any:

@@ -1,4 +1,4 @@
-"""Python source: decode, parse once with libcst, run every Python rule in one batched traversal.
+"""Python source: decode, parse once with libcst, run every Python rule in one read-only walk (python_walk).
 
 Positions are the expensive metadata; they are computed only for files that
 produced findings, after the traversal, and only for the nodes the findings
