@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from lint.sources.python_walk import walk
+from lint.sources.python_walk import TOKENS, children, walk
 from tests.conftest import FIXTURES
 
 # Classes the rules and facts hook, plus ones whose fields libcst does not visit in declaration order.
@@ -89,3 +89,17 @@ def test_a_hooked_token_class_is_visited():
 
     walk(module, [Visitor()])
     assert seen == ["Add"]
+
+
+@pytest.mark.parametrize("path", SOURCES[:8], ids=lambda path: path.name)
+def test_children_are_libcsts_children_without_tokens(path):
+    module = cst.parse_module(path.read_text(encoding="utf-8"))
+    nodes = [module]
+    checked = 0
+    while nodes:
+        node = nodes.pop()
+        expected = [child for child in node.children if type(child) not in TOKENS]
+        assert list(children(node)) == expected, type(node).__name__
+        nodes.extend(expected)
+        checked += 1
+    assert checked > 100

@@ -6,6 +6,8 @@ from typing import Iterator
 
 import libcst as cst
 
+from lint.sources.python_walk import children
+
 
 def keyword(call: cst.Call, name: str) -> cst.Arg | None:
     """The `name=` argument of a call, if given."""
@@ -59,15 +61,16 @@ SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """`node` and everything below it, not entering nested functions, classes or lambdas.
+    """`node` and the code below it (not whitespace, brackets or operators), not entering nested
+    functions, classes or lambdas.
 
-    For small subtrees (an argument, a loop header, a bound value): libcst builds `children`
-    anew on every call, so walking a whole body costs as much as traversing it again. Walk a
-    whole body only for a rare construct already recognised (a retry loop, a subscription
-    loop, a POST route), once per file, and say so where it is done.
+    For small subtrees (an argument, a loop header, a bound value): walking a whole body costs
+    as much as the file's traversal. Walk a whole body only for a rare construct already
+    recognised (a retry loop, a subscription loop, a POST route), once per file, and say so
+    where it is done.
     """
     yield node
-    for child in node.children:
+    for child in children(node):
         if not isinstance(child, SCOPES):
             yield from walk(child)
 

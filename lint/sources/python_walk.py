@@ -20,7 +20,7 @@ import typing
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import libcst as cst
 
@@ -61,6 +61,7 @@ def _subclasses(base: type) -> Iterable[type]:
 
 TOKENS = frozenset(cls for base in TOKEN_BASES for cls in _subclasses(base))
 NODES = frozenset(_subclasses(cst.CSTNode))
+CODE = NODES - TOKENS
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,29 @@ class _Walker:
                 walked.append((field, tuple(enter), tuple(exit)))
         plan = self.plans[cls] = _Plan(tuple(visits), tuple(walked), tuple(leaves))
         return plan
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node`'s children that hold code (no whitespace, brackets, commas or operators) in visiting order,
+    read from its fields: libcst's `node.children` rebuilds the node to find them."""
+    for field in _code_order(node):
+        value = getattr(node, field)
+        kind = value.__class__
+        if kind in CODE:
+            yield value
+        elif kind is tuple or kind is list:
+            yield from (child for child in value if child.__class__ in CODE)
+
+
+_CODE_ORDERS: dict[type, tuple[str, ...]] = {}
+
+
+def _code_order(node: cst.CSTNode) -> tuple[str, ...]:
+    order = _CODE_ORDERS.get(type(node))
+    if order is None:
+        code = code_fields(type(node), TOKENS)
+        order = _CODE_ORDERS[type(node)] = tuple(field for field in visiting_order(node) if field in code)
+    return order
 
 
 _HOOK_NAMES: dict[type, tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
