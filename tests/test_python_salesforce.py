@@ -105,6 +105,36 @@ def test_raw_http_calls_to_rest_urls_through_constants_fstrings_and_concatenatio
     }
 
 
+def test_rest_urls_whose_api_version_is_chosen_at_run_time():
+    # CumulusCI, tap-salesforce and most hand-written clients read the version from settings, often into `%`/`.format()` templates.
+    found = operations(
+        """\
+        import requests
+
+        class Upload:
+            def run(self, names):
+                api_version = self.project_config.api_version
+                url = f"{self.instance_url}/services/data/v{api_version}/sobjects/ContentVersion/"
+                for name in names:
+                    requests.post(url, json={"Title": name}, timeout=30)
+                requests.get(f"{self.instance_url}/services/data/{self.version}/queryAll", timeout=30)
+                requests.get(f"{self.instance_url}/services/data/v{API}.0/limits", timeout=30)
+                requests.get(f"{self.instance_url}/services/data/", timeout=30)
+                requests.get(self.base_url + "/services/data/%s/sobjects/%s/describe/" % (self.api_version, name), timeout=30)
+                requests.patch("{}/services/data/v{}.0/sobjects/Lead/{}".format(self.instance_url, API, lead_id), timeout=30)
+                requests.delete("%(base)s/services/data/v61.0/sobjects/Task/%(id)s" % {"base": base, "id": task_id}, timeout=30)
+        """
+    )
+    assert found == {
+        8: "SalesforceCall(api='http', operation='post', sobject='ContentVersion', http_method='POST', rest_path='sobjects/ContentVersion/', api_version=None)",
+        9: "SalesforceCall(api='http', operation='get', sobject=None, http_method='GET', rest_path='queryAll', api_version=None)",
+        10: "SalesforceCall(api='http', operation='get', sobject=None, http_method='GET', rest_path='limits', api_version=None)",
+        12: "SalesforceCall(api='http', operation='get', sobject=None, http_method='GET', rest_path='sobjects/{}/describe/', api_version=None)",
+        13: "SalesforceCall(api='http', operation='patch', sobject='Lead', http_method='PATCH', rest_path='sobjects/Lead/{}', api_version=None)",
+        14: "SalesforceCall(api='http', operation='delete', sobject='Task', http_method='DELETE', rest_path='sobjects/Task/{}', api_version='61.0')",
+    }
+
+
 def test_writes_are_told_from_reads():
     from lint.sources.python_salesforce import SalesforceCall
 

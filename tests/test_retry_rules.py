@@ -496,6 +496,44 @@ def test_a_retry_on_http_status_is_a_retry_and_a_wait_on_a_state_is_a_poll():
     assert lines("IL403", on_state) == [] and lines("IL410", on_state) == [6]
 
 
+def test_a_wait_on_a_state_enum_member_is_a_poll_not_a_retry():
+    # CumulusCI's Bulk API job wait: the loop leaves once a status enum member is no longer IN_PROGRESS.
+    on_enum = """
+        import time
+        import requests
+
+        class BulkJobMixin:
+            def _job_state(self, job_id):
+                response = requests.get(f"{self.endpoint}/job/{job_id}/batch", timeout=30)
+                return parse_job_state(response.content)
+
+            def _wait_for_job(self, job_id):
+                while True:
+                    result = self._job_state(job_id)
+                    if result.status is not DataOperationStatus.IN_PROGRESS:
+                        break
+                    time.sleep(10)
+                return result
+        """
+    assert lines("IL403", on_enum) == [] and lines("IL404", on_enum) == []
+    assert found("IL410", on_enum) == [
+        (11, "The `while True` loop in `_wait_for_job` polls `_job_state` (which calls `requests.get`) and sleeps (`time.sleep`)" + POLLS_FOREVER)
+    ]
+    on_http_status = """
+        import time
+        from http import HTTPStatus
+        import requests
+
+        def fetch(url):
+            while True:
+                response = requests.get(url, timeout=30)
+                if response.status_code == HTTPStatus.OK:
+                    return response
+                time.sleep(5)
+        """
+    assert lines("IL403", on_http_status) == [7] and lines("IL410", on_http_status) == []
+
+
 # -- IL411 ---------------------------------------------------------------------------------
 
 

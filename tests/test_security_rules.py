@@ -384,6 +384,13 @@ CLIENT = "from simple_salesforce import Salesforce\nsf = Salesforce(instance_url
         # A quote that closes the previous value does not make the next piece a value.
         ("def f(ps_id, extra):\n    sf.query(f\"SELECT COUNT(Id) FROM ObjectPermissions WHERE ParentId = '{ps_id}' {extra}\")\n", [("IL508", 4, "high")]),
         ("def f(name):\n    print(f\"SELECT Id FROM Account WHERE Name = '{name}'\")\n", []),
+        # Record ids Salesforce generated (a create result's `id`, `Id`) hold no quote; a lookup-like name is
+        # uncertain (a row from another system may name anything so); other fields may hold a quote.
+        ("def f(photo):\n    result = sf.ContentVersion.create(photo)\n    version_id = result['id']\n"
+         "    sf.query(f\"SELECT ContentDocumentId FROM ContentVersion WHERE Id = '{version_id}'\")\n", []),
+        ("def f(row):\n    sf.query(f\"SELECT Id FROM Contact WHERE AccountId = '{row.get('AccountId')}'\")\n", [("IL508", 4, "medium")]),
+        ("def f(row):\n    sf.query(f\"SELECT Id FROM Contact WHERE Ext__c = '{row['External_Id__c']}'\")\n", [("IL508", 4, "high")]),
+        ("from flask import request\nsf.query(f\"SELECT Name FROM Account WHERE Id = '{request.json['Id']}'\")\n", [("IL508", 4, "high")]),
     ],
 )
 def test_soql_injection_sources(body, expected):

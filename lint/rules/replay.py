@@ -26,6 +26,7 @@ from lint.sources.apex_model import EVENTBUS_PUBLISH, ApexFile
 from lint.sources.config_camel import Endpoint, endpoints
 from lint.sources.config_dialects import CAMEL, KAFKA_CONNECT, connector
 from lint.sources.config_model import ConfigDocument, Node, Scalar, is_reference
+from lint.sources.paths import is_test_path
 from lint.sources.python_calls import keyword
 from lint.sources.python_handlers import PUBSUB, STREAMING, WEBHOOK, enclosing_consumer
 from lint.sources.python_replay import MEMORY, STORED, TIP, ReplayFacts, Subscription, replay_facts
@@ -318,6 +319,16 @@ class ReplayNotPersisted(PythonRule, ConfigRule):
             "salesforce.platform.event.name=Order_Placed__e\nkafka.topic=sfdc.order-placed\nsalesforce.initial.start=latest\n",
             path="connect/order-events.properties",
         ),
+        # A unit test of a streaming client builds it around a mock: not a durable subscriber.
+        Example(
+            "from unittest import TestCase, mock\nfrom aiosfstream import Client\n\n"
+            "class TestClient(TestCase):\n"
+            "    def setUp(self):\n"
+            "        self.client = Client(mock.Mock())\n\n"
+            "    async def test_subscribe(self):\n"
+            "        await self.client.subscribe('/topic/Orders')\n",
+            path="tests/test_client.py",
+        ),
     ]
     invalid = [
         Example(
@@ -392,9 +403,14 @@ class ReplayNotPersisted(PythonRule, ConfigRule):
     def replay(self) -> ReplayFacts:
         return replay_facts(self.facts)
 
+    @cached_property
+    def in_tests(self) -> bool:
+        # A test builds subscribers around mocks to exercise them; none of them is a durable consumer.
+        return is_test_path(self.context.path)
+
     def visit_Call(self, node: cst.Call) -> None:
         found = self.replay.note(node)
-        if found is not None and found.start in (TIP, MEMORY):
+        if found is not None and found.start in (TIP, MEMORY) and not self.in_tests:
             fix = _resume_fix(found)
             self.report_later(node, lambda: self._message(found, fix), hint=fix)
 

@@ -29,12 +29,12 @@ from lint.sources.python_retry import (
     MANUAL_LOOP,
     URLLIB3_RETRY,
     RetryPolicy,
-    compares_with_text,
     decorator_retry,
     enclosing_retry,
     loop_retry,
     retry_attempt,
     retry_construct,
+    tests_a_state,
 )
 from lint.sources.python_salesforce import WRITE_METHODS
 from lint.sources.python_sessions import first_origin, is_mount, resolved, session_timeout, short
@@ -1376,8 +1376,8 @@ class UnboundedPolling(PythonRule):
         return None
 
     def _waits_for_state(self, test: cst.BaseExpression) -> bool:
-        """`state not in (...)`, `status != "Done"`, `not done`, `not bulk.is_batch_done(batch)`."""
-        if compares_with_text(self.facts, test):
+        """`state not in (...)`, `status != "Done"`, `status is not Status.IN_PROGRESS`, `not done`, `not bulk.is_batch_done(batch)`."""
+        if tests_a_state(self.facts, test):
             return True
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             test = test.expression

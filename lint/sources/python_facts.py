@@ -25,6 +25,7 @@ statements, read once and cached.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
@@ -35,6 +36,11 @@ from lint.sources.python_calls import is_none, literal_text, positional
 
 if TYPE_CHECKING:
     from lint.sources.python_loops import LoopShape
+
+# Fields of `%` and `.format()` templates (and their escaped `%%`, `{{`, `}}`); `key` names or numbers a field.
+FORMAT_ESCAPES = frozenset({"%%", "{{", "}}"})
+PERCENT_FIELD = re.compile(r"%%|%(\((?P<key>\w+)\))?[-#0 +]*\d*(\.\d+)?[sdifrx]")
+BRACE_FIELD = re.compile(r"\{\{|\}\}|\{(?P<key>[^{}!:]*)(![rsa])?(:[^{}]*)?\}")
 
 SALESFORCE = "simple_salesforce.Salesforce"
 SFTYPE = "simple_salesforce.SFType"
@@ -263,9 +269,9 @@ class PythonFacts:
     def string_template(self, expr: cst.BaseExpression) -> str | None:
         """The text a string expression builds, with unknown parts as `{}`; None if it is not a string.
 
-        Follows literals, f-strings, implicit and `+` concatenation, and names bound to strings,
-        so `f"{API}/sobjects/Order__c/"` with `API = f"{base}/services/data/v61.0"` reads as
-        `{}/services/data/v61.0/sobjects/Order__c/`.
+        Follows literals, f-strings, `%` and `.format()` templates, implicit and `+` concatenation,
+        and names bound to strings, so `f"{API}/sobjects/Order__c/"` with
+        `API = f"{base}/services/data/v61.0"` reads as `{}/services/data/v61.0/sobjects/Order__c/`.
         """
         if isinstance(expr, cst.SimpleString):
             return literal_text(expr)
@@ -279,6 +285,10 @@ class PythonFacts:
             if left is None and right is None:
                 return None
             return (left if left is not None else "{}") + (right if right is not None else "{}")
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+            return _fields_unknown(self.string_template(expr.left), PERCENT_FIELD)  # `"/services/data/%s/query" % version`
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
+            return _fields_unknown(self.string_template(expr.func.value), BRACE_FIELD)
         if isinstance(expr, cst.Name):
             binding = self.lookup(expr.value)
             return binding.text if binding else None
@@ -637,6 +647,13 @@ class PythonFacts:
 
 
 # -- binding helpers (shared by the pre-scan and the traversal) ----------------
+
+
+def _fields_unknown(template: str | None, fields: re.Pattern) -> str | None:
+    """A format template with each field as `{}` (its escapes unescaped): what it builds, whatever fills it."""
+    if template is None:
+        return None
+    return fields.sub(lambda match: match.group(0)[0] if match.group(0) in FORMAT_ESCAPES else "{}", template)
 
 
 def _member_type(owner: ObjectType, attr: str | None) -> ObjectType | None:

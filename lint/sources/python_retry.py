@@ -79,6 +79,9 @@ HTTP_ADAPTER_RETRIES_POSITION = 2  # HTTPAdapter(pool_connections, pool_maxsize,
 RETRY_ISH_NAME = re.compile(r"attempt|retr(?:y|ies)|(?:^|_)tr(?:y|ies)(?:$|_)|delay|backoff", re.IGNORECASE)
 WAIT_ISH_CALL = re.compile(r"sleep|backoff|wait", re.IGNORECASE)
 TEXT_TESTS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
+STATE_TESTS = (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)  # enum members are compared by identity too
+STATE_ENUM = re.compile(r"(State|Status)$")  # `JobState`, `DataOperationStatus`
+HTTP_STATUS = "http.HTTPStatus"  # `if resp.status == HTTPStatus.OK: break` judges an attempt: a retry
 CLOCKS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now", "datetime.datetime.utcnow", "loop.time"})
 
 
@@ -466,21 +469,33 @@ def _assigned_name(statement: cst.CSTNode) -> str | None:
 def _checks_and_exits(facts: PythonFacts, statement: cst.CSTNode, result: str) -> bool:
     """`if resp.ok: break` / `if resp.status_code < 500: return resp`: success judged on the result.
 
-    Leaving once the result names a state (`if job["state"] == "JobComplete": break`) is polling, not retrying.
+    Leaving once the result names a state (`if job["state"] == "JobComplete": break`,
+    `if result.status is not Status.IN_PROGRESS: break`) is polling, not retrying.
     """
     if not (isinstance(statement, cst.If) and _mentions(statement.test, result) and _exits(statement.body)):
         return False
-    return not compares_with_text(facts, statement.test)
+    return not tests_a_state(facts, statement.test)
 
 
-def compares_with_text(facts: PythonFacts, test: cst.BaseExpression) -> bool:
-    """`state == "JobComplete"`, `status not in ("Done", "Failed")`, `state in FINAL_STATES`: a test of a state name."""
+def tests_a_state(facts: PythonFacts, test: cst.BaseExpression) -> bool:
+    """`state == "JobComplete"`, `status not in ("Done", "Failed")`, `state in FINAL_STATES`,
+    `result.status is not Status.IN_PROGRESS`: a test of a state's name or enum member."""
     for node in walk(test):
-        if isinstance(node, cst.Comparison) and any(isinstance(part.operator, TEXT_TESTS) for part in node.comparisons):
+        if isinstance(node, cst.Comparison):
             sides = [node.left, *(part.comparator for part in node.comparisons)]
-            if any(_is_text(facts, side) for side in sides):
+            if any(isinstance(part.operator, TEXT_TESTS) for part in node.comparisons) and any(_is_text(facts, side) for side in sides):
+                return True
+            if any(isinstance(part.operator, STATE_TESTS) for part in node.comparisons) and any(_is_state_member(facts, side) for side in sides):
                 return True
     return False
+
+
+def _is_state_member(facts: PythonFacts, expr: cst.BaseExpression) -> bool:
+    """`DataOperationStatus.IN_PROGRESS`, `JobState.Complete`: a member of an enum of states, not an HTTP status code."""
+    if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, (cst.Name, cst.Attribute))):
+        return False
+    owner = expr.value.attr.value if isinstance(expr.value, cst.Attribute) else expr.value.value
+    return bool(STATE_ENUM.search(owner)) and not (facts.qualified_name(expr) or "").startswith(HTTP_STATUS)
 
 
 def _is_text(facts: PythonFacts, expr: cst.BaseExpression) -> bool:

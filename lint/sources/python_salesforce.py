@@ -35,7 +35,8 @@ from lint.sources.python_facts import (
     PythonFacts,
 )
 
-REST_URL = re.compile(r"/services/data/v(?P<version>\d+\.\d+)/(?P<path>[^?#]*)")
+# The version segment may be chosen at run time (`v{api_version}`, `{version}`, `v{}.0`): still a REST URL, of unknown version.
+REST_URL = re.compile(r"/services/data/(?:v(?P<version>\d+\.\d+)|v?\{\}(?:\.\d+)?)/(?P<path>[^?#]*)")
 SOBJECT_IN_PATH = re.compile(r"^sobjects/(?P<sobject>[A-Za-z][A-Za-z0-9_]*)")
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 HTTP_MODULES = ("requests", "httpx")

@@ -12,6 +12,7 @@ from lint.rules.base import Example
 from lint.rules.requirements import SALESFORCE_CALLS
 from lint.rules.security.common import REQUEST_ROOTS, SecurityRule, callee_label
 from lint.sources.python_calls import clipped, keyword, literal_text, positional
+from lint.sources.python_facts import BRACE_FIELD, FORMAT_ESCAPES, PERCENT_FIELD
 from lint.sources.python_salesforce import CLIENT_NAME, FORMAT_SOQL, likely_salesforce_call
 
 # -- IL508: SOQL injection ---------------------------------------------------------------------
@@ -28,16 +29,14 @@ QUOTE_SOQL = frozenset({*FORMAT_SOQL, "simple_salesforce.format.quote_soql_value
 UNQUOTED_VALUE = re.compile(r"([=<>:]|\b(LIKE|IN|INCLUDES|EXCLUDES|LIMIT|OFFSET)|\bIN\s*\(|\bFIND\s*\{)\s*$", re.IGNORECASE)
 ESCAPED_CHARACTER = re.compile(r"\\.")
 ESCAPER_NAME = re.compile(r"(?i)escape|quote|sanitiz")  # escape_soql(x), quote_value(x): the project's own escaping
-# Fields of `%` and `.format()` templates (and their escaped `%%`, `{{`, `}}`); `key` names or numbers a field.
-FORMAT_ESCAPES = frozenset({"%%", "{{", "}}"})
-PERCENT_FIELD = re.compile(r"%%|%(\((?P<key>\w+)\))?[-#0 +]*\d*(\.\d+)?[sdifrx]")
-BRACE_FIELD = re.compile(r"\{\{|\}\}|\{(?P<key>[^{}!:]*)(![rsa])?(:[^{}]*)?\}")
 LIKE_OPENING = re.compile(r"['\"]%$")
 STRING_KEEPING = frozenset({"str", "strip", "lower", "upper", "title", "capitalize", "lstrip", "rstrip", "replace"})
 DATE_FORMATTERS = frozenset({"strftime", "isoformat"})
 NON_STRING_TYPES = frozenset({"int", "float", "bool", "Decimal", "date", "datetime", "UUID"})
 SOQL_START = re.compile(r"^\s*(SELECT|FIND)\b", re.IGNORECASE)
 MAX_TEMPLATE = 90  # longer query templates in a fix are shown from their WHERE clause
+RECORD_ID = frozenset({"Id", "id"})  # a record's own id, or a create result's
+LOOKUP_ID = re.compile(r"^[A-Za-z0-9]*[a-z0-9]Id$")  # `ParentId`, `AccountId`; not `External_Id__c`
 GENERIC_SOQL_FIX = "pass each value to `format_soql(...)` as a `{}` field, which quotes and escapes it"
 SOSL_FIX = "escape SOSL's reserved characters in the search term (`?&|!{}[]()^~*:\\\"'+-`) before building the search"
 
@@ -302,7 +301,7 @@ class SoqlInjection(SecurityRule):
         if self._is_request_data(expr):
             return REQUEST_DATA
         if isinstance(expr, cst.Subscript):
-            return RECORD_FIELD if self.facts.subscript_key(expr) is not None else UNKNOWN
+            return _field_origin(self.facts.subscript_key(expr))
         if isinstance(expr, cst.Call):
             return self._call_origin(expr, hops)
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
@@ -354,7 +353,7 @@ class SoqlInjection(SecurityRule):
         if self.facts.is_builtin(func, "input"):
             return REQUEST_DATA
         if method and name == "get" and call.args:
-            return RECORD_FIELD if self.facts.string_template(call.args[0].value) is not None else UNKNOWN
+            return _field_origin(self.facts.string_template(call.args[0].value))
         if method and name == "join" and len(call.args) == 1:
             return self._origin(call.args[0].value, hops + 1)
         if self._format_template(call) is not None:
@@ -433,6 +432,17 @@ def _in_value_position(text: str) -> bool:
     unescaped = ESCAPED_CHARACTER.sub("", text)
     inside_literal = unescaped.count("'") % 2 == 1 or unescaped.count('"') % 2 == 1
     return inside_literal or bool(UNQUOTED_VALUE.search(text))
+
+
+def _field_origin(key: str | None) -> Origin:
+    """A value read from a record by `key`. A record's id (`Id`, a create result's `id`) holds 15 or 18 letters
+    and digits Salesforce generated, so no quote can come from it. A lookup-like name (`AccountId`) is most
+    likely such an id too, but a row from another system may name anything so: unknown, not outside input."""
+    if key is None:
+        return UNKNOWN
+    if key in RECORD_ID:
+        return CONSTANT
+    return UNKNOWN if LOOKUP_ID.match(key) else RECORD_FIELD
 
 
 def _percent_values(right: cst.BaseExpression) -> dict[int | str, cst.BaseExpression]:
