@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from lint.findings import Confidence, Severity
 from lint.rules.base import Example, PythonRule, Requires
 from lint.rules.requirements import NETWORK_CALLS, SALESFORCE_CONSUMERS
-from lint.sources.python_clients import ClientCall, client_call
+from lint.sources.python_clients import TOKEN_URL, ClientCall, client_call
 from lint.sources.python_handlers import OUTBOUND_MESSAGE, WEBHOOK, Consumer, enclosing_consumer, hand_off
 from lint.sources.python_retry import short
 
 SLEEP = "time.sleep"
-TOKEN_URL = re.compile(r"/oauth2?/token\b")  # a login: IL503's concern, not a callout to hand off
 BACKGROUND_TASK_FRAMEWORKS = frozenset({"fastapi", "starlette"})
 SALESFORCE_CLIENTS = frozenset({"simple_salesforce", "salesforce_bulk"})
 HTTP_FIX = "use an async client (`httpx.AsyncClient`, `aiohttp`) or `await asyncio.to_thread(...)`"

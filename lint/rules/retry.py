@@ -20,7 +20,7 @@ from lint.sources.config_model import ConfigDocument, Scalar, is_reference
 from lint.sources.config_settings import KEY_WORDS
 from lint.sources.python_calls import has_double_star, is_none, keyword, positional, walk
 from lint.sources.paths import is_test_path
-from lint.sources.python_clients import ClientCall, client_call
+from lint.sources.python_clients import TOKEN_URL, ClientCall, client_call, http_request
 from lint.sources.python_facts import AIOHTTP_SESSION, CONSTRUCTORS, HTTPX_ASYNC_CLIENT, URLLIB3_POOL, HTTPX_CLIENT, REQUESTS_SESSION, SALESFORCE, SFTYPE, PythonFacts
 from lint.sources.python_handlers import enclosing_consumer
 from lint.sources.python_retry import (
@@ -60,7 +60,6 @@ TIMEOUT_HINT = "pass `timeout=(3.05, 30)` (connect, read seconds), or set a defa
 URLLIB3_HINT = "pass `timeout=urllib3.Timeout(connect=3.05, read=30)`"
 SFTYPE_HINT = "build the client with `session=` a `requests.Session` that mounts an `HTTPAdapter` subclass setting a default timeout"
 
-LOGIN_URL = re.compile(r"/oauth2?/(token|revoke)\b|/token/?$")  # getting a token writes nothing
 RETRY_WORD = re.compile(r"retr(y|ies|ying)|backoff", re.IGNORECASE)
 # Decorators that make a function an entry point run by a scheduler or worker (Celery, Airflow, Prefect, Dagster, click).
 ENTRY_DECORATORS = frozenset({"task", "shared_task", "periodic_task", "flow", "op", "asset", "command", "dag"})
@@ -132,7 +131,8 @@ def is_write(facts: PythonFacts, call: cst.Call, found: ClientCall) -> bool:
     """A Salesforce write, or an HTTP POST/PUT/PATCH/DELETE that is not a token request."""
     if found.salesforce is not None and found.salesforce.api != "http":
         return found.salesforce.is_write
-    return http_method(facts, call) in WRITE_METHODS and not LOGIN_URL.search(found.url or "")
+    request = http_request(facts, call)
+    return request is not None and request.method in WRITE_METHODS and not TOKEN_URL.search(found.url or "")
 
 
 def integration_calls_of(facts: PythonFacts, function: cst.FunctionDef, *, writes: bool = False) -> str | None:
@@ -154,17 +154,6 @@ def via_callee(facts: PythonFacts, call: cst.Call, *, writes: bool = False) -> C
         return f"`{callee.name.value}` (which calls {inner})" if inner else None
 
     return label
-
-
-def http_method(facts: PythonFacts, call: cst.Call) -> str | None:
-    """The HTTP method of a requests/httpx/aiohttp/urllib3 call: its verb, or the method it names first."""
-    func = call.func
-    verb = (facts.qualified_name(func) or "").rpartition(".")[2] or (func.attr.value if isinstance(func, cst.Attribute) else "")
-    if verb in ("request", "stream", "urlopen", "request_encode_body"):
-        chosen = keyword(call, "method") or next(iter(positional(call)), None)
-        text = facts.string_template(chosen.value) if chosen is not None else None
-        return text.upper() if text else None
-    return verb.upper() if verb in HTTP_VERBS else None
 
 
 def function_label(facts: PythonFacts) -> str:

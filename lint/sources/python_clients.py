@@ -13,6 +13,8 @@ expression), for rules that judge the URL or the body where it is written.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
@@ -43,7 +45,10 @@ from lint.sources.python_salesforce import HTTP_CLIENTS, HTTP_MODULES, Salesforc
 HTTP_CLIENT_TYPES = frozenset({*HTTP_CLIENTS, AIOHTTP_SESSION, URLLIB3_POOL})
 HTTP_LIBRARIES = frozenset({*HTTP_MODULES, "aiohttp"})  # whose module functions send requests: `requests.post(...)`
 URLLIB_REQUESTS = frozenset({"urllib.request.urlopen", "urllib.request.Request", "urllib.request.urlretrieve"})
-METHOD_FIRST = frozenset({"request", "stream", "urlopen"})  # `(method, url, ...)` signatures
+# OAuth endpoints that get or revoke a token (`/services/oauth2/token`, `/oauth/token`): a login, not an
+# integration write or a callout.
+TOKEN_URL = re.compile(r"/oauth2?/(token|revoke)\b|/token/?$")
+METHOD_FIRST = frozenset({"request", "stream", "urlopen", "request_encode_body"})  # `(method, url, ...)` signatures
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 # Functions that send a request when called: qualified name -> the client messages name.
 HTTP_FUNCTIONS = {
