@@ -45,9 +45,8 @@ def render(result: RunResult, *, color: bool) -> str:
     )
     sources = {path: _read_lines(result.root / path) for path in {finding.path for finding in result.findings}}
     for finding in result.findings:
-        for line in _finding_lines(finding, sources[finding.path]):
-            console.print(line)
-        console.print()
+        # One print per finding, blank line included: rich's cost is per call, and reports can hold thousands.
+        console.print(Text("\n").join([*_finding_lines(finding, sources[finding.path]), Text()]))
     for notice in result.notices:
         console.print(Text.assemble(("notice: ", "bold"), _one_line(notice)))
     console.print(_summary(result))
