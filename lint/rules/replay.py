@@ -175,7 +175,8 @@ class ReplayNotPersisted(PythonRule, ConfigRule):
     Not flagged: `ReplayPreset.EARLIEST` and `ReplayOption.ALL_EVENTS` (they
     re-read what is retained; duplicates are IL104's concern), `CUSTOM` with a
     replay ID, and aiosfstream with a real storage (`shelve`, a
-    `ReplayMarkerStorage` subclass).
+    `ReplayMarkerStorage` subclass), and Python files under test paths (unit
+    tests build subscribers around mocks).
 
     In config it flags a Camel Salesforce subscription (`subscribe`,
     `pubSubSubscribe`, or any route that starts `from` the component) that
