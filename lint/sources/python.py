@@ -51,6 +51,7 @@ class _Report:
     confidence: Confidence
     related: tuple[Location, ...]
     loop: Loop | None = None
+    top: cst.CSTNode | None = None  # the module-level statement the node is in (python_positions)
 
 
 class PythonContext:
@@ -72,8 +73,8 @@ class PythonContext:
         return self._metadata[provider][node]
 
     def report(self, rule: PythonRule, node: cst.CSTNode, message: str, *, scope: str | None = None, **details: Any) -> None:
-        statement = self.facts.current_statement()
-        self.reports.append(_Report(rule, node, statement, scope or self.facts.scope_name(), message, **details))
+        facts = self.facts
+        self.reports.append(_Report(rule, node, facts.current_statement(), scope or facts.scope_name(), message, top=facts.top_statement(), **details))
 
     def report_in_loop(
         self, rule: PythonRule, node: cst.CSTNode, message: LoopMessage, skip: LoopFilter | None = None, **details: Any
@@ -86,7 +87,8 @@ class PythonContext:
         so those reports wait for `finished_reports`.
         """
         loop = _counted(self.facts.enclosing_loops(), skip)
-        report = _Report(rule, node, self.facts.current_statement(), self.facts.scope_name(), message, loop=loop, **details)
+        facts = self.facts
+        report = _Report(rule, node, facts.current_statement(), facts.scope_name(), message, loop=loop, top=facts.top_statement(), **details)
         if loop is not None:
             self.reports.append(report)
             return
@@ -96,7 +98,8 @@ class PythonContext:
 
     def report_later(self, rule: PythonRule, node: cst.CSTNode, message: Callable[[], str | None], **details: Any) -> None:
         """Report `node` with the text `message()` returns once the traversal is over (None: no finding)."""
-        self._later.append(_Report(rule, node, self.facts.current_statement(), self.facts.scope_name(), message, **details))
+        facts = self.facts
+        self._later.append(_Report(rule, node, facts.current_statement(), facts.scope_name(), message, top=facts.top_statement(), **details))
 
     def finished_reports(self) -> list[_Report]:
         """All reports once the traversal is over, with pending loop reports and later messages resolved."""
@@ -123,7 +126,7 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options
     text, error = _decode(path, data)
     if error is not None:
         return SourceResult([error], [])
-    rejected = _cpython_rejects(path, text)
+    tree, rejected = _cpython_parse(path, text)
     if rejected is not None:
         return rejected
     try:
@@ -137,7 +140,7 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options
         return SourceResult([], directives)
     try:
         with _recursion_limit(DEEP_RECURSION_LIMIT):
-            findings = _run_rules(path, text, module, rules, options)
+            findings = _run_rules(path, text, module, rules, options, tree)
     except RecursionError:
         notice = f"skipped the rules on {path}: its expressions are nested too deeply to analyse"
         return SourceResult([], directives, notices=[notice])
@@ -155,7 +158,9 @@ def _recursion_limit(limit: int):
         sys.setrecursionlimit(previous)
 
 
-def _run_rules(path: str, text: str, module: cst.Module, rules: Sequence[type[PythonRule]], options: Mapping[str, Any]) -> list[Finding]:
+def _run_rules(
+    path: str, text: str, module: cst.Module, rules: Sequence[type[PythonRule]], options: Mapping[str, Any], tree: ast.Module | None = None
+) -> list[Finding]:
     providers = {provider for rule in rules for provider in rule.metadata}
     metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers) if providers else {}
     facts = PythonFacts(module, text)
@@ -166,7 +171,7 @@ def _run_rules(path: str, text: str, module: cst.Module, rules: Sequence[type[Py
     reports = context.finished_reports()
     if not reports:
         return []
-    positions = metadata.get(PositionProvider) or positions_of(module, _positioned(reports))
+    positions = metadata.get(PositionProvider) or positions_of(module, dict(_positioned(reports, facts)), text, tree)
     findings = (_finding(path, facts, positions, report) for report in reports)
     return [finding for finding in findings if finding is not None]
 
@@ -193,14 +198,17 @@ def _finding(path: str, facts: PythonFacts, positions: Mapping, report: _Report)
     )
 
 
-def _positioned(reports: Sequence[_Report]) -> Iterable[cst.CSTNode]:
-    """The nodes whose positions `_finding` reads (a statement's decorators and body are inside it)."""
+def _positioned(reports: Sequence[_Report], facts: PythonFacts) -> Iterable[tuple[cst.CSTNode, cst.CSTNode | None]]:
+    """The nodes whose positions `_finding` reads (a statement's decorators and body are inside it), each with the
+    module-level statement it is in."""
     for report in reports:
-        yield report.node
+        yield report.node, report.top
         if report.loop is not None:
-            yield report.loop.node
+            yield report.loop.node, facts.loop_tops.get(report.loop.node)
         if report.statement is not None:
-            yield report.statement
+            for part in _statement_parts(report.statement):
+                if part is not None:
+                    yield part, report.top
 
 
 def _statement_lines(positions: Mapping, statement: cst.CSTNode | None) -> tuple[int, int] | None:
@@ -208,14 +216,22 @@ def _statement_lines(positions: Mapping, statement: cst.CSTNode | None) -> tuple
     if statement is None:
         return None
     where = positions[statement]
-    decorators = getattr(statement, "decorators", ())
-    start = positions[decorators[0]].start.line if decorators else where.start.line
-    block = getattr(statement, "body", None)  # `match` has cases instead of a body
-    if isinstance(statement, cst.BaseCompoundStatement) and isinstance(block, cst.IndentedBlock):
-        body = block.body
-        end = positions[body[0]].start.line - 1 if body else where.start.line
-        return start, max(where.start.line, end)
+    _, decorator, first_in_body = _statement_parts(statement)
+    start = positions[decorator].start.line if decorator is not None else where.start.line
+    if first_in_body is not None:
+        return start, max(where.start.line, positions[first_in_body].start.line - 1)
+    if isinstance(statement, cst.BaseCompoundStatement) and isinstance(getattr(statement, "body", None), cst.IndentedBlock):
+        return start, where.start.line  # an empty block
     return start, where.end.line
+
+
+def _statement_parts(statement: cst.CSTNode) -> tuple[cst.CSTNode, cst.CSTNode | None, cst.CSTNode | None]:
+    """A statement, its first decorator and, for a compound statement with a block, the block's first statement:
+    what `_statement_lines` reads the lines of."""
+    decorators = getattr(statement, "decorators", ())
+    block = getattr(statement, "body", None)  # `match` has cases instead of a body
+    body = block.body if isinstance(statement, cst.BaseCompoundStatement) and isinstance(block, cst.IndentedBlock) else ()
+    return statement, decorators[0] if decorators else None, body[0] if body else None
 
 
 class _FactsVisitor:
@@ -276,24 +292,23 @@ class _FactsVisitor:
         self.facts.leave_loop_body(node)
 
 
-def _cpython_rejects(path: str, text: str) -> SourceResult | None:
-    """Let CPython's parser vet the file first (a fraction of libcst's cost).
+def _cpython_parse(path: str, text: str) -> tuple[ast.Module | None, SourceResult | None]:
+    """Let CPython's parser vet the file first (a fraction of libcst's cost): its tree, or why it was rejected.
 
     It words syntax errors better and places them exactly, and it refuses input nested
     deeper than its recursion limit, which would overflow the native libcst parser's stack
-    and kill the whole run.
+    and kill the whole run. Its tree tells where each module-level statement starts (python_positions).
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. invalid escape sequences: not ours to print
-            ast.parse(text)
+            return ast.parse(text), None
     except SyntaxError as error:
-        return SourceResult([parse_error(path, error.lineno or 1, error.offset or 1, f"Python syntax error: {error.msg}")], [])
+        return None, SourceResult([parse_error(path, error.lineno or 1, error.offset or 1, f"Python syntax error: {error.msg}")], [])
     except (RecursionError, MemoryError):
-        return SourceResult([], [], notices=[f"skipped {path}: it is nested too deeply to parse safely"])
+        return None, SourceResult([], [], notices=[f"skipped {path}: it is nested too deeply to parse safely"])
     except ValueError as error:
-        return SourceResult([parse_error(path, 1, 1, f"Python cannot read this file: {error}")], [])
-    return None
+        return None, SourceResult([parse_error(path, 1, 1, f"Python cannot read this file: {error}")], [])
 
 
 def _libcst_limitation(path: str, exc: cst.ParserSyntaxError) -> Finding:

@@ -232,6 +232,8 @@ class PythonFacts:
         self._owners: dict[cst.FunctionDef, ClassInfo] | None = None  # method -> its class
         # Filled as the traversal enters each loop, when a rule reads loop shapes (see python_loops).
         self.loop_shapes: dict[cst.CSTNode, LoopShape] = {}
+        # The module-level statement each loop entered is in, for the positions of findings that name the loop.
+        self.loop_tops: dict[cst.CSTNode, cst.CSTNode | None] = {}
         # python_salesforce's reading of each call, computed once for all rules.
         self.salesforce_calls: dict[cst.Call, Any] = {}
         _prescan_module(self, module)
@@ -434,6 +436,7 @@ class PythonFacts:
                 self.loop_calls.setdefault(callee, []).append(tuple(replace(loop, via=callee) for loop in loops))
         if self.is_builtin(call.func, "map") and len(call.args) >= 2:
             mapped, iterable = call.args[0].value, call.args[1].value
+            self.loop_tops[call] = self.top_statement()
             if isinstance(mapped, cst.Lambda):
                 self._map_lambdas[mapped] = Loop(call, iterable)
             else:
@@ -469,6 +472,10 @@ class PythonFacts:
 
     def current_statement(self) -> cst.CSTNode | None:
         return self._statements[-1] if self._statements else None
+
+    def top_statement(self) -> cst.CSTNode | None:
+        """The module-level statement the traversal is in."""
+        return self._statements[0] if self._statements else None
 
     def scope_name(self) -> str:
         return self.scope.qualified_scope_name()
@@ -555,6 +562,7 @@ class PythonFacts:
 
     def enter_loop_body(self, loop: Loop) -> None:
         self.scope.loops.append(loop)
+        self.loop_tops[loop.node] = self.top_statement()
 
     def leave_loop_body(self, node: cst.CSTNode) -> None:
         if self.scope.loops and self.scope.loops[-1].node is node:
