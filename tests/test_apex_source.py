@@ -352,6 +352,14 @@ def test_bytes_that_are_not_utf8_or_nul_are_parse_errors():
     assert [f.code for f in nul.findings] == ["IL001"]
 
 
+def test_a_generator_template_is_skipped_with_a_notice_not_reported():
+    # The Salesforce CLI's class template (@salesforce/templates): EJS, Apex only once rendered.
+    outcome = lint_snippet("public with sharing class <%= apiName %> implements Queueable {\n}\n", "templates/apexclass/Queueable.cls")
+    assert outcome.findings == [] and outcome.notices == (
+        "skipped templates/apexclass/Queueable.cls: it is a template (Helm, Jinja, EJS), not Apex, until it is rendered",
+    )
+
+
 # -- suppression comments -------------------------------------------------------------------
 
 

@@ -173,6 +173,17 @@ def test_cumulusci_update_key_lists_and_rest_batches_from_numbers_in_quotes():
     assert [(code, line) for code, line, _ in snippet_findings(code, "load.yml")] == [("IL102", 4), ("IL205", 5), ("IL204", 6)]
 
 
+def test_select_steps_load_nothing_unless_a_threshold_inserts_the_unmatched():
+    # From CumulusCI's own test mappings: `action: select` matches existing records, so `api: rest` is a query.
+    code = (
+        "Select Event:\n  sf_object: Event\n  table: events\n  api: rest\n  batch_size: 500\n  action: select\n"
+        "  select_options:\n    strategy: similarity\n    priority_fields: [WhoId]\n  fields: [Subject]\n"
+        "Select Or Insert Contact:\n  sf_object: Contact\n  api: rest\n  action: select\n"
+        "  select_options:\n    strategy: similarity\n    threshold: 0.3\n  fields: [LastName]\n"
+    )
+    assert snippet_findings(code, "datasets/select.yml") == [("IL205", 13, "Step `Select Or Insert Contact` loads Contact " + REST_API)]
+
+
 def test_openapi_2_header_parameter_passes_and_searches_are_not_creates():
     code = (
         '{"swagger": "2.0", "paths": {\n'
@@ -182,4 +193,4 @@ def test_openapi_2_header_parameter_passes_and_searches_are_not_creates():
         '  "/refunds": {"post": {}}},\n'
         ' "parameters": {"Key": {"name": "Idempotency-Key", "in": "header", "type": "string"}}}\n'
     )
-    assert [(code, line) for code, line, _ in snippet_findings(code, "spec.json")] == [("IL103", 5)]
+    assert [(code, line) for code, line, _ in snippet_findings(code, "external-services/spec.json")] == [("IL103", 5)]

@@ -243,8 +243,8 @@ def test_duplicate_keys_keep_the_last_value_and_are_noted():
         ("apiVersion: kafka.strimzi.io/v1beta2\nkind: KafkaConnector\nspec:\n  class: io.confluent.salesforce.SalesforceCdcSourceConnector\n  config: {tasks.max: 1}\n", "cdc.yaml", KAFKA_CONNECT),
         ('{"client_id": "x", "refresh_token": "y", "api_type": "BULK", "start_date": "2024-01-01"}', "config.json", TAP),
         ("plugins:\n  extractors:\n    - name: tap-salesforce\n      variant: meltanolabs\n", "meltano.yml", TAP),
-        ('{"openapi": "3.0.1", "info": {"title": "ERP"}, "paths": {}}', "erp.json", OPENAPI),
-        ("swagger: '2.0'\npaths: {}\n", "spec.yml", OPENAPI),
+        ('{"openapi": "3.0.1", "info": {"title": "ERP", "description": "Registered in Salesforce as an External Service"}, "paths": {}}', "erp.json", OPENAPI),
+        ("swagger: '2.0'\npaths: {}\n", "external-services/spec.yml", OPENAPI),
         ("sfdcLoginUrl: https://login.salesforce.com\nsourceApiVersion: '61.0'\n", "settings.yml", GENERIC),
     ],
 )
@@ -260,6 +260,8 @@ def test_dialects_are_detected_by_content_not_file_name(text, path, dialect):
         ("replicaCount: 2\nimage: {repository: ghcr.io/acme/api}\n", "charts/api/values.yaml"),
         ('{"name": "portal", "dependencies": {"react": "^18.3.1"}}', "package.json"),
         ('{"packages": {"node_modules/@salesforce/cli": {"version": "2.0.0"}}}', "package-lock.json"),
+        # Another service's spec (vendored, or the repository's own API): not an External Service.
+        ("openapi: 3.0.0\ninfo: {title: Petstore}\nservers: [{url: 'http://petstore.io/v1'}]\npaths:\n  /pets:\n    post: {}\n", "api/petstore.yaml"),
     ],
 )
 def test_files_that_configure_no_salesforce_integration_are_not_scanned(text, path):
@@ -269,7 +271,7 @@ def test_files_that_configure_no_salesforce_integration_are_not_scanned(text, pa
 
 def test_a_template_that_is_not_yaml_until_rendered_is_skipped_with_a_notice():
     outcome = lint_snippet("salesforce:\n{{- if .Values.salesforce.enabled }}\n  url: {{ .Values.url }}\n{{- end }}\n", "templates/config.yaml")
-    assert outcome.findings == [] and outcome.notices == ("skipped templates/config.yaml: it is a template (Helm, Jinja), not YAML, until it is rendered",)
+    assert outcome.findings == [] and outcome.notices == ("skipped templates/config.yaml: it is a template (Helm, Jinja, EJS), not YAML, until it is rendered",)
 
 
 # -- values from elsewhere ---------------------------------------------------------------------

@@ -249,6 +249,13 @@ def test_references_placeholders_and_files_are_not_secrets():
     assert [finding for finding in snippet(code) if finding[0] == "IL504"] == []
 
 
+def test_packages_named_like_secrets_are_not_secrets():
+    # A Salesforce CLI plugin's package.json depends on the prompt `@inquirer/password`.
+    code = '{\n  "name": "@salesforce/plugin-org",\n  "dependencies": {\n    "@inquirer/password": "^4.0.15",\n    "password-prompt": "1.1.3"\n  }\n}\n'
+    assert snippet(code, "package.json") == []
+    assert snippet('{"salesforce": {"password": "Sup3r^4.0.15"}}', "config/sf.json")[0][:2] == ("IL504", 1)
+
+
 def test_secrets_in_test_resources_are_not_reported():
     assert snippet("salesforce:\n  password: Winter2024!\n  verify_ssl: false\n", "src/test/resources/application.yml") == []
 
@@ -262,6 +269,18 @@ def test_schema_and_namespace_urls_are_not_endpoints():
         '  "xmlns": "http://soap.sforce.com/2006/04/metadata",\n  "salesforce": {"endpoint_url": "http://www.w3.org/2005/08/addressing"}\n}\n'
     )
     assert snippet(code, "config/salesforce-sync.schema.json") == []
+
+
+def test_links_for_people_in_the_plural_are_not_endpoints():
+    # jsforce's package.json: it mentions Salesforce, and its links are for people.
+    code = (
+        '{\n  "name": "jsforce",\n  "description": "Salesforce API Library for JavaScript",\n'
+        '  "licenses": [{"type": "MIT", "url": "http://github.com/jsforce/jsforce/raw/main/LICENSE"}],\n'
+        '  "contributors": [{"name": "A", "url": "http://a.example.org"}],\n  "salesforce": {"images": [{"url": "http://cdn.acme.com/logo.png"}],\n'
+        '  "web_url": "http://portal.acme.com/cases"}\n}\n'
+    )
+    assert snippet(code, "package.json") == []
+    assert snippet('{"salesforce": {"login_url": "http://login.salesforce.com"}}', "config/sf.json")[0][:2] == ("IL505", 1)
 
 
 # -- IL506 -------------------------------------------------------------------------------------

@@ -54,6 +54,14 @@ def test_malformed_xml_is_a_parse_error_at_its_position():
     ]
 
 
+def test_a_generator_template_is_skipped_with_a_notice_not_reported():
+    template = '<ApexClass xmlns="http://soap.sforce.com/2006/04/metadata">\n    <apiVersion><%= apiVersion %></apiVersion>\n</ApexClass>\n'
+    outcome = lint_snippet(template, "templates/apexclass/_class.cls-meta.xml")
+    assert outcome.findings == [] and outcome.notices == (
+        "skipped templates/apexclass/_class.cls-meta.xml: it is a template (Helm, Jinja, EJS), not XML, until it is rendered",
+    )
+
+
 def test_comment_suppresses_il601_with_its_reason():
     code = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -22,7 +22,7 @@ from lint.findings import Confidence, Severity
 from lint.rules.base import ConfigRule, Example, Option, PythonRule, Requires
 from lint.rules.requirements import CUMULUSCI_MAPPINGS, SALESFORCE_CALLS, SALESFORCE_COMPONENTS
 from lint.sources.config_camel import endpoints
-from lint.sources.config_dialects import CAMEL, CUMULUSCI, mapping_steps
+from lint.sources.config_dialects import CAMEL, CUMULUSCI, loads_records, mapping_steps
 from lint.sources.config_model import ConfigDocument
 from lint.sources.config_paths import Match
 from lint.sources.python_calls import clipped, keyword, positional
@@ -198,10 +198,10 @@ BULK_V1_OPERATIONS = {"createJob": "bulk2CreateJob", "createBatch": "bulk2Create
 
 
 def rest_steps(document: ConfigDocument) -> Iterator[Match]:
-    """CumulusCI mapping steps that force the REST API (`api: rest`)."""
+    """CumulusCI mapping steps that load records through the REST API (`api: rest`)."""
     for step in mapping_steps(document.root):
         api = step.value.scalar("api")
-        if api is not None and api.is_("rest"):
+        if api is not None and api.is_("rest") and loads_records(step.value):
             yield step
 
 

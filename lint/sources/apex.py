@@ -20,7 +20,7 @@ from lint.sources.apex_extract import digest, read_file, syntax_problem
 from lint.sources.apex_index import ApexIndex
 from lint.sources.apex_model import ApexFile, ParseProblem
 from lint.sources.model import run_checks
-from lint.sources.result import SourceResult, line_and_column, parse_error
+from lint.sources.result import SourceResult, line_and_column, parse_error, skipped_template
 from lint.suppressions import parse_comment
 
 RULE_BASE = ApexRule
@@ -71,7 +71,7 @@ def lint_file(
         unit = read(path, data, parser)
         index = index.with_file(unit) if index is not None else ApexIndex([unit])
     if unit.problem is not None:
-        return SourceResult([parse_error(path, unit.problem.line, unit.problem.column, unit.problem.message)], [])
+        return skipped_template(path, data, "Apex") or SourceResult([parse_error(path, unit.problem.line, unit.problem.column, unit.problem.message)], [])
     directives = [
         directive
         for comment in unit.comments

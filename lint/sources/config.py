@@ -1,8 +1,8 @@
 """Integration config (YAML, JSON, .properties): a position-aware load, dialect detection, then the config rules.
 
-A file is parsed only when its bytes could configure a Salesforce integration
+A file is parsed only when it could configure a Salesforce integration
 (`config_dialects.worth_parsing`), and each document is checked only when it
-matches a dialect or the file mentions Salesforce; the rest is not scanned and
+matches a dialect or the file concerns Salesforce; the rest is not scanned and
 never reported, not even when it is malformed. Each scanned document is handed
 to the rules of its dialect (`ConfigRule.dialects`) through the shared model-rule
 runner. The loaders are imported per format, so PyYAML is imported only when a
@@ -16,22 +16,20 @@ import importlib
 from typing import Any, Mapping, Sequence
 
 from lint.rules.base import ConfigRule
-from lint.sources.config_dialects import detect, mentions_salesforce, worth_parsing
+from lint.sources.config_dialects import concerns_salesforce, detect, worth_parsing
 from lint.sources.config_load import Loaded, LoadError, TooDeep
 from lint.sources.config_model import ConfigDocument
 from lint.sources.model import run_checks
-from lint.sources.result import SourceResult, line_and_column, parse_error
+from lint.sources.result import SourceResult, line_and_column, parse_error, skipped_template
 
 RULE_BASE = ConfigRule
 FORMATS = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".properties": "properties"}
 NOT_SCANNED = SourceResult([], [], scanned=False)
-# Template syntax (Helm, Jinja): a YAML file with it may not be YAML until it is rendered.
-_TEMPLATE_MARKERS = ("{{", "{%")
 
 
 def lint_file(path: str, data: bytes, rules: Sequence[type[ConfigRule]], options: Mapping[str, Any]) -> SourceResult:
     file_name = path.rsplit("/", 1)[-1]
-    if not worth_parsing(file_name, data):
+    if not worth_parsing(path, data):
         return NOT_SCANNED
     text, error = _decode(path, data)
     if error is not None:
@@ -40,16 +38,14 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[ConfigRule]], options
     try:
         loaded = _load(file_format, text)
     except LoadError as failure:
-        if file_format == "yaml" and _is_template(text):
-            return SourceResult([], [], notices=[f"skipped {path}: it is a template (Helm, Jinja), not YAML, until it is rendered"], scanned=False)
-        return SourceResult([parse_error(path, failure.line, failure.column, failure.message)], [])
+        return skipped_template(path, data, file_format.upper()) or SourceResult([parse_error(path, failure.line, failure.column, failure.message)], [])
     except TooDeep:
         return SourceResult([], [], notices=[f"skipped {path}: it is nested too deeply to be integration config"], scanned=False)
-    mentions = mentions_salesforce(data)
+    concerns = concerns_salesforce(path, data)
     documents = [
         ConfigDocument(path, file_format, root, dialect, index)
         for index, root in enumerate(loaded.roots)
-        if (dialect := detect(root, mentions)) is not None
+        if (dialect := detect(root, concerns)) is not None
     ]
     if not documents:
         return NOT_SCANNED
@@ -94,10 +90,6 @@ def _decode(path: str, data: bytes):
             return data.decode("latin-1"), None  # what java.util.Properties reads by default
         line, column = line_and_column(data, exc.start)
         return "", parse_error(path, line, column, f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8")
-
-
-def _is_template(text: str) -> bool:
-    return any(marker in text for marker in _TEMPLATE_MARKERS)
 
 
 def _duplicate_notices(path: str, loaded: Loaded) -> list[str]:

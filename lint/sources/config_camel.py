@@ -15,6 +15,7 @@ so `endpoint.given(name)` asks whether it is set in any form.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 from lint.sources.config_model import Mapping, Node, Scalar
@@ -62,7 +63,8 @@ class Endpoint:
         return f"{self.scheme}:{self.path or self.operation}"
 
 
-def endpoints(root: Node) -> list[Endpoint]:
+@lru_cache(maxsize=4)  # asked by dialect detection and by each rule of the same document: one walk serves all
+def endpoints(root: Node) -> tuple[Endpoint, ...]:
     """The Salesforce component's endpoints anywhere in the document, in document order."""
     components = {SALESFORCE, *_component_beans(root)}
     parameters = {match.value.path[:-1]: match.value for match in root.select("**.parameters") if isinstance(match.value, Mapping)}
@@ -72,7 +74,7 @@ def endpoints(root: Node) -> list[Endpoint]:
             continue
         siblings = parameters.get(match.value.path[:-1]) if match.key is not None and match.key.text == "uri" else None
         found.append(parse(match.value, siblings))
-    return found
+    return tuple(found)
 
 
 def parse(uri: Scalar, parameters: Mapping | None = None) -> Endpoint:

@@ -3,8 +3,11 @@
 A file is parsed only when its bytes could configure a Salesforce integration
 (`worth_parsing`); a document is scanned only when it matches a dialect or the
 file mentions Salesforce, so CI workflows, Helm charts and docker-compose files
-cost one regular-expression search and produce nothing. The dialect is recorded
-on the document: rules pick the dialects they read, and messages name it.
+cost one regular-expression search and produce nothing. An OpenAPI spec counts only
+as an External Service: when its file mentions Salesforce or sits in an
+`external-services/` folder; the specs of other services a repository keeps, its own
+or vendored, configure no Salesforce integration. The dialect is recorded on the
+document: rules pick the dialects they read, and messages name it.
 This module also gives rules the entities of the simple dialects (CumulusCI
 steps, Kafka Connect connectors); Camel and OpenAPI have modules of their own.
 """
@@ -39,9 +42,11 @@ _MENTIONS_SALESFORCE = rb"salesforce|sobject|/services/data/|force\.com|[a-z0-9]
 _MENTIONS = re.compile(_MENTIONS_SALESFORCE, re.IGNORECASE)
 # Also worth a parse: the keys that identify dialects whose files need not say "salesforce".
 _WORTH_PARSING = re.compile(
-    _MENTIONS_SALESFORCE + rb"""|sf_object|(?:^|[{,\s])["']?(?:openapi|swagger|api_type)["']?\s*[:=]""",
+    _MENTIONS_SALESFORCE + rb"""|sf_object|(?:^|[{,\s])["']?api_type["']?\s*[:=]""",
     re.IGNORECASE | re.MULTILINE,
 )
+# A folder of the specs registered as External Services: `external-services/`, `externalServices/`.
+_EXTERNAL_SERVICES = re.compile(r"(?:^|/)external[-_]?services/", re.IGNORECASE)
 # Machine-written files that name packages, not integrations (`@salesforce/cli` in a lockfile).
 GENERATED = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml"})
 
@@ -53,20 +58,23 @@ TAP_CREDENTIALS = frozenset({"client_id", "refresh_token", "username", "start_da
 CONNECTOR_SHAPES = (("connector.class", None), ("config.connector.class", "config"), ("spec.class", "spec.config"))
 
 
-def worth_parsing(file_name: str, data: bytes) -> bool:
-    return file_name not in GENERATED and _WORTH_PARSING.search(data) is not None
+def worth_parsing(path: str, data: bytes) -> bool:
+    if path.rsplit("/", 1)[-1] in GENERATED:
+        return False
+    return _WORTH_PARSING.search(data) is not None or _EXTERNAL_SERVICES.search(path) is not None
 
 
-def mentions_salesforce(data: bytes) -> bool:
-    return _MENTIONS.search(data) is not None
+def concerns_salesforce(path: str, data: bytes) -> bool:
+    """The file mentions Salesforce, or sits among External Service specs."""
+    return _MENTIONS.search(data) is not None or _EXTERNAL_SERVICES.search(path) is not None
 
 
-def detect(root: Node, mentions: bool) -> Dialect | None:
-    """The document's dialect; GENERIC for other files that mention Salesforce; None: not scanned."""
+def detect(root: Node, concerns: bool) -> Dialect | None:
+    """The document's dialect; GENERIC for other files that concern Salesforce; None: not scanned."""
     for dialect, matches in _DETECTORS:
         if matches(root):
-            return dialect
-    return GENERIC if mentions else None
+            return dialect if concerns or dialect != OPENAPI else None
+    return GENERIC if concerns else None
 
 
 # -- CumulusCI -------------------------------------------------------------------------------
@@ -77,6 +85,13 @@ def mapping_steps(root: Node) -> Iterator[Match]:
     for match in root.select("*"):
         if isinstance(match.value, Mapping) and match.value.scalar("sf_object") is not None:
             yield match
+
+
+def loads_records(step: Mapping) -> bool:
+    """Whether a mapping step writes: every action does but `select`, which matches existing records,
+    unless a similarity `threshold` makes it insert the rows it finds no match for."""
+    action = step.scalar("action")
+    return action is None or not action.is_("select") or step.first("select_options.threshold") is not None
 
 
 # -- Kafka Connect ---------------------------------------------------------------------------

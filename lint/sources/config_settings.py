@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterator
 
 from lint.sources.config_camel import endpoints
@@ -72,16 +73,20 @@ class Group:
         return next((self.named[name] for name in names if name in self.named), None)
 
 
-def settings(document: ConfigDocument) -> Iterator[Setting]:
+@lru_cache(maxsize=4)  # most config rules read every setting of the same document: one walk serves them all
+def settings(document: ConfigDocument) -> tuple[Setting, ...]:
     """Every key of the document with its value, in document order, leaving out documentation and examples; then
     the options written inside Camel endpoint URIs (`salesforce:query?apiVersion=29.0`)."""
-    for match in document.select("**"):
-        if match.key is not None and not is_documentation(match.value.path):
-            yield Setting(match.key, match.value, words(match.key.text), f"{document.dialect.label} key `{match.key.text}`")
+    found = [
+        Setting(match.key, match.value, words(match.key.text), f"{document.dialect.label} key `{match.key.text}`")
+        for match in document.select("**")
+        if match.key is not None and not is_documentation(match.value.path)
+    ]
     if document.dialect == CAMEL:
         for endpoint in endpoints(document.root):
             for name, value in endpoint.inline_options.items():
-                yield Setting(value, value, words(name), f"Camel endpoint `{endpoint.label}` option `{name}`")
+                found.append(Setting(value, value, words(name), f"Camel endpoint `{endpoint.label}` option `{name}`"))
+    return tuple(found)
 
 
 def name_value_pairs(document: ConfigDocument) -> Iterator[tuple[Scalar, Node]]:

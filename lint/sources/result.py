@@ -8,6 +8,8 @@ from lint.findings import Confidence, Finding, Severity, Span
 from lint.suppressions import Directive
 
 PARSE_ERROR = "IL001"
+# Template syntax (Helm, Jinja, Mustache; EJS in the Salesforce CLI's generators): such a file may not parse until it is rendered.
+TEMPLATE_MARKERS = (b"{{", b"{%", b"<%")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,13 @@ def parse_error(path: str, line: int, column: int, message: str) -> Finding:
         Confidence.HIGH,
         hint="fix the file so it parses; no other rule can check it until then",
     )
+
+
+def skipped_template(path: str, data: bytes, language: str) -> SourceResult | None:
+    """For a file that does not parse: when it holds template syntax, a notice that it is skipped instead of an IL001."""
+    if not any(marker in data for marker in TEMPLATE_MARKERS):
+        return None
+    return SourceResult([], [], notices=[f"skipped {path}: it is a template (Helm, Jinja, EJS), not {language}, until it is rendered"], scanned=False)
 
 
 def line_and_column(data: bytes, offset: int) -> tuple[int, int]:

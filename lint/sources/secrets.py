@@ -32,6 +32,8 @@ PLACEHOLDER = re.compile(
 )
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")  # SF_PASSWORD: the name of a variable, not its value
 CONFIG_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")  # salesforce.password: a key in some config
+# A version or version range (`^4.0.15`, `~7.9.0`, `>=2.1`): a package named like a secret (`"@inquirer/password": "^4.0.15"`).
+VERSION = re.compile(r"^[v^~<>=]*\d+(\.(\d+|x|\*))+([-+][\w.-]+)?$")
 PEM_HEADER = "-----BEGIN"
 # Lower case, upper case, digits, symbols: the kinds of characters a generated secret mixes.
 CHARACTER_KINDS = (str.islower, str.isupper, str.isdigit, lambda char: not char.isalnum())
@@ -52,7 +54,7 @@ def looks_like_secret(text: str, name: str) -> bool:
         return False  # {"password": "password"}: a field name
     if sum(any(map(kind, value)) for kind in CHARACTER_KINDS) < 2 or LABEL.match(value) or WORDS.match(value):
         return False  # "required", "Hidden", "api_key", "do-not-print": words, a label or a name, not a secret
-    return not (PLACEHOLDER.search(value) or ENV_NAME.match(value) or CONFIG_KEY.match(value))
+    return not (PLACEHOLDER.search(value) or ENV_NAME.match(value) or CONFIG_KEY.match(value) or VERSION.match(value))
 
 
 def is_file_path(text: str) -> bool:

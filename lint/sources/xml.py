@@ -15,7 +15,7 @@ from xml.parsers import expat
 from lint.findings import Span
 from lint.rules.base import XmlRule
 from lint.sources.model import Site, run_checks
-from lint.sources.result import SourceResult, line_and_column, parse_error
+from lint.sources.result import SourceResult, line_and_column, parse_error, skipped_template
 from lint.suppressions import Directive, parse_comment
 
 RULE_BASE = XmlRule
@@ -119,7 +119,8 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[XmlRule]], options: M
     try:
         reader.parser.Parse(data, True)
     except expat.ExpatError as error:
-        return SourceResult([parse_error(path, error.lineno, error.offset + 1, f"XML syntax error: {expat.ErrorString(error.code)}")], [])
+        failed = parse_error(path, error.lineno, error.offset + 1, f"XML syntax error: {expat.ErrorString(error.code)}")
+        return skipped_template(path, data, "XML") or SourceResult([failed], [])
     except _Refused as refused:
         return SourceResult([parse_error(path, refused.line, refused.column, refused.message)], [])
     except LookupError as error:  # expat asks Python for an encoding it does not know itself

@@ -36,12 +36,13 @@ NOT_ENDPOINTS = re.compile(
 
 
 # Config keys that hold an endpoint, by their last word (`loginUrl`, `salesforce.instance`, `base_url`), and
-# words that make one a link for people or a proxy rather than an endpoint (`homepage_url`, `proxy.url`).
+# words that make one a link for people or a proxy rather than an endpoint (`homepage_url`, `proxy.url`), also
+# in the plural (package.json's `licenses[0].url`, `contributors[0].url`).
 ENDPOINT_WORDS = frozenset({"url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hosts", "instance", "server", "servers", "address", "href"})
 LINK_WORDS = frozenset(
     {"homepage", "home", "repository", "repo", "docs", "doc", "documentation", "license", "licence", "schema", "namespace", "xmlns", "proxy",
-     "callback", "redirect", "issues", "bugs", "website", "image", "icon", "logo", "avatar", "download", "terms", "support", "contact", "help",
-     "author", "funding", "changelog"}
+     "callback", "redirect", "issues", "bugs", "web", "website", "image", "icon", "logo", "avatar", "download", "terms", "support", "contact", "help",
+     "author", "contributor", "maintainer", "funding", "changelog"}
 )  # fmt: skip
 CAMEL_ENDPOINT_KEYS = frozenset(ENDPOINT_KEYS.split("|"))
 # Where OpenAPI specs name the servers and the OAuth endpoints their clients call.
@@ -154,7 +155,7 @@ class PlaintextEndpoint(SecurityRule, ConfigRule):
             "servers:\n  - url: https://erp.acme.com/api\npaths:\n  /orders:\n    get:\n      externalDocs:\n        url: http://docs.acme.com/orders\n"
             "      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n"
             "              example:\n                next: http://erp.acme.com/api/orders?page=2\n",
-            path="specs/erp.yaml",
+            path="external-services/erp.yaml",
         ),
     ]
     invalid = [
@@ -174,8 +175,8 @@ class PlaintextEndpoint(SecurityRule, ConfigRule):
             path="routes/orders.camel.yaml",
             line=5,
         ),
-        Example("openapi: 3.0.3\ninfo:\n  title: ERP\nservers:\n  - url: http://erp.acme.com/api\npaths: {}\n", path="specs/erp.yaml", line=5),
-        Example("swagger: '2.0'\ninfo:\n  title: ERP\nhost: erp.acme.com\nschemes:\n  - http\npaths: {}\n", path="specs/erp.yaml", line=6),
+        Example("openapi: 3.0.3\ninfo:\n  title: ERP\nservers:\n  - url: http://erp.acme.com/api\npaths: {}\n", path="external-services/erp.yaml", line=5),
+        Example("swagger: '2.0'\ninfo:\n  title: ERP\nhost: erp.acme.com\nschemes:\n  - http\npaths: {}\n", path="external-services/erp.yaml", line=6),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -254,7 +255,9 @@ def _names_endpoint(setting: Setting, document: ConfigDocument) -> bool:
     if document.dialect == CAMEL and setting.key.text in CAMEL_ENDPOINT_KEYS:
         return True
     path_words = {word for key in setting.value.path if isinstance(key, str) for word in words(key)}  # `bugs.url`, `license.url`
-    return setting.words[-1:] in {(word,) for word in ENDPOINT_WORDS} and not LINK_WORDS.intersection(path_words | set(setting.words))
+    return setting.words[-1:] in {(word,) for word in ENDPOINT_WORDS} and not any(
+        word in LINK_WORDS or word.removesuffix("s") in LINK_WORDS for word in path_words | set(setting.words)
+    )
 
 
 def _server_variables(document: ConfigDocument, url: Node) -> dict[str, str]:
