@@ -388,7 +388,7 @@ class PythonFacts:
         """The code of a node, for messages; several rules ask for the same call's."""
         code = self._sources.get(node)
         if code is None:
-            code = self._sources[node] = self.module.code_for_node(node)
+            code = self._sources[node] = _dotted_name(node) or self.module.code_for_node(node)
         return code
 
     def enclosing_loop(self) -> Loop | None:
@@ -799,6 +799,23 @@ def _prescan_module(facts: PythonFacts, module: cst.Module) -> None:
         _prescan_class_body(facts, info)
     for info in facts.classes.values():
         _prescan_self_attributes(facts, info)
+
+
+def _dotted_name(node: cst.CSTNode) -> str | None:
+    """The code of a bare name or dotted name (`requests.post`) without generating it; None for anything else
+    (parentheses, spaces around a dot)."""
+    kind = type(node)
+    if kind is cst.Name:
+        return None if node.lpar else node.value
+    if kind is cst.Attribute and not node.lpar and not node.attr.lpar and _bare(node.dot):
+        value = _dotted_name(node.value)
+        return f"{value}.{node.attr.value}" if value is not None else None
+    return None
+
+
+def _bare(dot: cst.Dot) -> bool:
+    before, after = dot.whitespace_before, dot.whitespace_after
+    return type(before) is cst.SimpleWhitespace and not before.value and type(after) is cst.SimpleWhitespace and not after.value
 
 
 def _top_level_statements(body) -> Iterator[cst.CSTNode]:
