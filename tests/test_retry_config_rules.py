@@ -130,6 +130,14 @@ def test_files_that_configure_no_salesforce_integration_are_not_read():
     assert findings("services:\n  api:\n    timeout: 0\n    retries: -1\n", "docker-compose.yml") == []
 
 
+def test_descriptions_and_examples_in_salesforce_settings_are_not_settings():
+    code = (
+        "salesforce:\n  request_timeout: 30\n  example:\n    request_timeout: 0\n"
+        "  description: set max_retries to -1 to retry forever\n  max_retries: 5\n"
+    )
+    assert findings(code) == []
+
+
 def test_openapi_examples_are_not_settings():
     code = (
         "openapi: 3.0.0\npaths:\n  /orders:\n    get:\n      responses:\n        '200':\n          description: ok\n"

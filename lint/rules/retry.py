@@ -17,7 +17,7 @@ from lint.rules.base import ConfigRule, Example, PythonRule, Requires
 from lint.rules.requirements import NETWORK_CALLS
 from lint.sources.config_dialects import KAFKA_CONNECT, SETTING_DIALECTS
 from lint.sources.config_model import ConfigDocument, Scalar, is_reference
-from lint.sources.config_settings import KEY_WORDS
+from lint.sources.config_settings import Setting, settings
 from lint.sources.python_calls import has_double_star, is_none, keyword, positional, walk
 from lint.sources.paths import is_test_path
 from lint.sources.python_clients import TOKEN_URL, ClientCall, client_call, http_request
@@ -196,11 +196,11 @@ NON_BLOCKING = frozenset({"pollEnrich", "poll-enrich"})
 
 @dataclass(frozen=True)
 class _Setting:
-    """A config key with a literal scalar value, and the words of its name (`request.timeout.ms`: request, timeout, ms)."""
+    """A config setting with a literal scalar value (`config_settings.Setting`), and whether its durations are milliseconds."""
 
-    key: Scalar
+    setting: Setting
     value: Scalar
-    words: frozenset[str]
+    words: frozenset[str]  # of its name (`request.timeout.ms`: request, timeout, ms)
     in_milliseconds: bool  # named so (`.ms`, `_millis`), or a Kafka Connect setting, whose durations all are
 
     def named(self, anchors: frozenset[str], qualifiers: frozenset[str]) -> bool:
@@ -209,11 +209,13 @@ class _Setting:
 
 
 def literal_settings(document: ConfigDocument) -> Iterator[_Setting]:
-    """Every key of the document whose value is a literal scalar (not `${ENV}`, `{{placeholder}}` or a secret)."""
-    for match in document.select("**"):
-        if match.key is not None and isinstance(match.value, Scalar) and not is_reference(match.value, match.key):
-            words = frozenset(word.lower() for word in KEY_WORDS.findall(match.key.text))
-            yield _Setting(match.key, match.value, words, bool(words & MILLISECOND_WORDS) or document.dialect == KAFKA_CONNECT)
+    """Every setting of the document (not descriptions or examples) whose value is a literal scalar (not `${ENV}`,
+    `{{placeholder}}` or a secret)."""
+    for setting in settings(document):
+        value = setting.value
+        if isinstance(value, Scalar) and not is_reference(value, setting.key):
+            words = frozenset(setting.words)
+            yield _Setting(setting, value, words, bool(words & MILLISECOND_WORDS) or document.dialect == KAFKA_CONNECT)
 
 
 def _disables_timeout(setting: _Setting) -> bool:
@@ -463,9 +465,9 @@ class MissingTimeout(PythonRule, ConfigRule):
                 bound = "`30000` (30 seconds)" if setting.in_milliseconds else "30 seconds"
                 self.report(
                     setting.value,
-                    f"{document.dialect.label} key `{setting.key.text}` is `{setting.value.text}`, which turns the timeout off, so a stalled "
+                    f"{setting.setting.label} is `{setting.value.text}`, which turns the timeout off, so a stalled "
                     f"Salesforce or HTTP endpoint holds the worker and its connection until the process is killed; set a bounded timeout such as {bound}.",
-                    hint=f"set `{setting.key.text}` to a bounded timeout such as {bound}",
+                    hint=f"set `{setting.setting.name}` to a bounded timeout such as {bound}",
                 )
 
     def _is_requests_session_call(self, node: cst.Call) -> bool:
@@ -1053,9 +1055,9 @@ class UnboundedRetry(_RetryPolicyRule, ConfigRule):
                     bound = "a bounded number of retries such as `5`"
                 self.report(
                     setting.value,
-                    f"{document.dialect.label} key `{setting.key.text}` is `{setting.value.text}`, which retries without limit, so a permanent "
+                    f"{setting.setting.label} is `{setting.value.text}`, which retries without limit, so a permanent "
                     f"failure (a validation error, revoked credentials) is retried forever, burning API requests and never surfacing the error; set {bound}.",
-                    hint=f"set `{setting.key.text}` to {bound}",
+                    hint=f"set `{setting.setting.name}` to {bound}",
                 )
 
     def lacks(self, policy: RetryPolicy) -> bool:

@@ -49,8 +49,12 @@ def ends_with(key: Name, *names: Name) -> Name | None:
 class Setting:
     key: Scalar  # where a finding about the setting's name points (an option inside a Camel URI: its value)
     value: Node
-    words: Name
+    name: str  # as written: `salesforce.grant.type`, a Camel option's `apiVersion`
     label: str  # for messages: "Kafka Connect connector key `salesforce.password`", "Camel endpoint `salesforce:query` option `password`"
+    words: Name = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", words(self.name))
 
     def named(self, *names: Name) -> Name | None:
         return ends_with(self.words, *names)
@@ -78,14 +82,14 @@ def settings(document: ConfigDocument) -> tuple[Setting, ...]:
     """Every key of the document with its value, in document order, leaving out documentation and examples; then
     the options written inside Camel endpoint URIs (`salesforce:query?apiVersion=29.0`)."""
     found = [
-        Setting(match.key, match.value, words(match.key.text), f"{document.dialect.label} key `{match.key.text}`")
+        Setting(match.key, match.value, match.key.text, f"{document.dialect.label} key `{match.key.text}`")
         for match in document.select("**")
         if match.key is not None and not is_documentation(match.value.path)
     ]
     if document.dialect == CAMEL:
         for endpoint in endpoints(document.root):
             for name, value in endpoint.inline_options.items():
-                found.append(Setting(value, value, words(name), f"Camel endpoint `{endpoint.label}` option `{name}`"))
+                found.append(Setting(value, value, name, f"Camel endpoint `{endpoint.label}` option `{name}`"))
     return tuple(found)
 
 
@@ -105,7 +109,7 @@ def groups(document: ConfigDocument, names: tuple[Name, ...]) -> list[Group]:
     found: dict[tuple[NodePath, Name], Group] = {}
     for holder in _mappings(document.root):
         for entry in holder.entries:
-            setting = Setting(entry.key, entry.value, words(entry.key.text), f"{document.dialect.label} key `{entry.key.text}`")
+            setting = Setting(entry.key, entry.value, entry.key.text, f"{document.dialect.label} key `{entry.key.text}`")
             name = setting.named(*names)
             if name is not None and not is_documentation(entry.value.path):
                 prefix = setting.words[: -len(name)]

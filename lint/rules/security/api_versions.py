@@ -324,7 +324,7 @@ def _version_settings(document: ConfigDocument) -> list[Setting]:
         for endpoint in endpoints(document.root):
             value = endpoint.option("apiVersion")
             if value is not None:
-                found.append(Setting(value, value, API_VERSION_NAME, f"Camel endpoint `{endpoint.label}` option `apiVersion`"))
+                found.append(Setting(value, value, "apiVersion", f"Camel endpoint `{endpoint.label}` option `apiVersion`"))
     return found
 
 

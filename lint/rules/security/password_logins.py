@@ -238,7 +238,7 @@ def _endpoint_login(endpoint: Endpoint) -> Group:
     for option, value in endpoint.options.items():
         name = ends_with(words(option), *LOGIN_NAMES)
         if name is not None:
-            group.named.setdefault(name, Setting(value, value, words(option), f"Camel endpoint `{endpoint.label}` option `{option}`"))
+            group.named.setdefault(name, Setting(value, value, option, f"Camel endpoint `{endpoint.label}` option `{option}`"))
     return group
 
 
