@@ -48,16 +48,6 @@ def doing(index: ApexIndex, trace: Trace) -> str:
     return f"{first} (`{trace.last.step.label}` in `{index.routines[trace.last.frame[0]].label}`)"
 
 
-def non_test_routines(unit: ApexFile, index: ApexIndex) -> list[tuple[Frame, Routine]]:
-    """The file's routines outside `@isTest` classes (tests set up data and mock callouts freely)."""
-    found = []
-    for frame, routine in index.declared_in(unit.path):
-        owner = index.owner(frame[0])
-        if owner is None or not owner.is_test:
-            found.append((frame, routine))
-    return found
-
-
 class TriggerSyncCallout(ApexRule):
     """
     ## What it does
@@ -266,7 +256,7 @@ class AsyncCalloutNotAllowed(ApexRule):
     ]
 
     def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
-        for frame, routine in non_test_routines(unit, index):
+        for frame, routine in index.production_routines(unit.path):
             future = routine.annotation("future")
             if future is not None and future.value("callout") != "true":
                 trace = index.paths.from_frame(frame, CALLOUT)
@@ -398,7 +388,7 @@ class CalloutAfterDml(ApexRule):
     ]
 
     def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
-        for frame, routine in non_test_routines(unit, index):
+        for frame, routine in index.production_routines(unit.path):
             self._check_routine(index, frame, routine)
 
     def _check_routine(self, index: ApexIndex, frame: Frame, routine: Routine) -> None:
@@ -510,7 +500,7 @@ class CalloutInLoop(ApexRule):
     ]
 
     def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
-        for frame, routine in non_test_routines(unit, index):
+        for frame, routine in index.production_routines(unit.path):
             for position, step in enumerate(routine.steps):
                 if not step.loops:
                     continue

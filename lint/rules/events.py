@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lint.findings import Confidence, Severity
 from lint.rules.base import Example, Requires, XmlRule
-from lint.sources.xml import XmlDocument
+
+if TYPE_CHECKING:
+    from lint.sources.xml import XmlDocument
 
 EVENT_DEFINITION = "__e.object-meta.xml"
 

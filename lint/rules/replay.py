@@ -14,15 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lint.findings import Confidence, Severity
 from lint.rules.base import ApexRule, ConfigRule, Example, PythonRule, Requires
 from lint.rules.requirements import SALESFORCE_CALLS, SALESFORCE_COMPONENTS, SUBSCRIBE_CALL, SUBSCRIPTIONS
-from lint.rules.callouts import non_test_routines
-from lint.sources.apex_index import ApexIndex
-from lint.sources.apex_model import EVENTBUS_PUBLISH, ApexFile
+from lint.sources.apex_model import EVENTBUS_PUBLISH
 from lint.sources.config_camel import Endpoint, endpoints
 from lint.sources.config_dialects import CAMEL, KAFKA_CONNECT, connector
 from lint.sources.config_model import ConfigDocument, Node, Scalar, is_reference
@@ -33,6 +32,10 @@ from lint.sources.python_replay import MEMORY, STORED, TIP, ReplayFacts, Subscri
 from lint.sources.python_results import Fate, Followed, ResultFlow, mentions, result_flow
 from lint.sources.python_retry import short
 from lint.sources.python_salesforce import HTTP_CLIENTS, HTTP_MODULES, likely_salesforce_call, salesforce_call
+
+if TYPE_CHECKING:
+    from lint.sources.apex_index import ApexIndex
+    from lint.sources.apex_model import ApexFile
 
 RETENTION = "Salesforce keeps them 72 hours for replay"
 # Camel's Salesforce subscriptions: the Streaming API (CometD) and the Pub/Sub API.
@@ -1270,7 +1273,7 @@ class PublishResultIgnored(FollowsResults, ApexRule):
     # -- Apex --------------------------------------------------------------------------------
 
     def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
-        for _, routine in non_test_routines(unit, index):
+        for _, routine in index.production_routines(unit.path):
             for step in routine.steps:
                 fate = step.fate
                 if fate is None or step.call.named_key != EVENTBUS_PUBLISH or fate.handed_off or fate.methods & SAVE_RESULT_CHECKS:

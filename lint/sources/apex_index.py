@@ -178,6 +178,10 @@ class ApexIndex:
         """The routines of one file (trigger bodies first), each in its own frame."""
         return [(self.frame(rid), self.routines[rid]) for rid in self._by_path.get(path, ())]
 
+    def production_routines(self, path: str) -> list[tuple[Frame, Routine]]:
+        """The routines of one file outside `@isTest` classes (tests set up data and mock callouts freely)."""
+        return [(frame, routine) for frame, routine in self.declared_in(path) if not ((owner := self.owner(frame[0])) and owner.is_test)]
+
     def owner(self, rid: int) -> ApexType | None:
         key = self._owners[rid]
         return self.types.get(key) if key is not None else None

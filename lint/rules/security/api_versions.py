@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import libcst as cst
 
 from lint.findings import Confidence, Severity
 from lint.rules.base import ConfigRule, Example, Option, Requires, XmlRule
-from lint.rules.security.common import (
-    SALESFORCE_LIBRARIES,
-    STRING_NODES,
-    VERSION_PARAMETERS,
-    VERSION_TEXT,
-    SecurityRule,
-    api_version,
-    callee_label,
-    record_attributes,
-)
+from lint.rules.security.common import SALESFORCE_LIBRARIES, STRING_NODES, VERSION_PARAMETERS, VERSION_TEXT, SecurityRule, api_version, callee_label, record_attributes
 from lint.sources.config_camel import endpoints
 from lint.sources.config_dialects import CAMEL, SETTING_DIALECTS
 from lint.sources.config_model import ConfigDocument, Node, Scalar, Sequence
 from lint.sources.config_settings import SALESFORCE_WORDS, Setting, about_salesforce, groups, settings
 from lint.sources.python_calls import argument, literal_text
-from lint.sources.xml import XmlDocument
+
+if TYPE_CHECKING:
+    from lint.sources.xml import XmlDocument
 
 # -- IL509: retired API versions --------------------------------------------------------------
 

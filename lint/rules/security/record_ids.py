@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lint.findings import Confidence, Severity
 from lint.rules.base import ApexRule, ConfigRule, Example, Requires
 from lint.rules.security.common import STRING_NODES, SecurityRule, record_attributes
-from lint.sources.apex_index import ApexIndex
-from lint.sources.apex_model import ApexFile
 from lint.sources.config_dialects import SETTING_DIALECTS
 from lint.sources.config_model import ConfigDocument, Scalar, Sequence
 from lint.sources.config_settings import Setting, settings
 from lint.sources.model import Located
+
+if TYPE_CHECKING:
+    from lint.sources.apex_index import ApexIndex
+    from lint.sources.apex_model import ApexFile
 
 # -- IL507: hard-coded record ids ------------------------------------------------------------
 
