@@ -20,6 +20,7 @@ Nothing here is run by the test suite.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -88,9 +89,11 @@ def ensure_tools(venv: Path) -> Path:
 
 
 def snapshot_intlint(scratch: Path, package: Path) -> Path:
-    """A copy of the package under test, so that edits to the checkout during the run change nothing."""
+    """A copy of the package under test, so that edits to the checkout during the run change nothing, with its
+    bytecode compiled as `pip install` leaves it (else, under PYTHONDONTWRITEBYTECODE, every run would compile it)."""
     target = scratch / "intlint"
     shutil.copytree(package, target / "lint", ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(str(target / "lint"), quiet=1)
     return target
 
 
