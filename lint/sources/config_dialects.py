@@ -38,7 +38,8 @@ GENERIC = Dialect("generic", "Salesforce integration settings")
 # The dialects whose values are settings: all but OpenAPI, whose values are mostly examples and documentation.
 SETTING_DIALECTS = (CUMULUSCI, CAMEL, KAFKA_CONNECT, TAP, GENERIC)
 
-_MENTIONS_SALESFORCE = rb"salesforce|sobject|/services/data/|force\.com|[a-z0-9]__[ce]\b"
+# `packageDirectories`: the key of a Salesforce DX project's sfdx-project.json, which need not say "salesforce".
+_MENTIONS_SALESFORCE = rb"salesforce|sobject|/services/data/|force\.com|[a-z0-9]__[ce]\b|packageDirectories"
 _MENTIONS = re.compile(_MENTIONS_SALESFORCE, re.IGNORECASE)
 # Also worth a parse: the keys that identify dialects whose files need not say "salesforce".
 _WORTH_PARSING = re.compile(

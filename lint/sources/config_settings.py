@@ -25,6 +25,7 @@ Name = tuple[str, ...]  # a setting's name as words: ("grant", "type")
 SALESFORCE_WORDS = frozenset({"salesforce", "sf", "sfdc", "sforce"})
 MENTIONS_SALESFORCE = re.compile(r"salesforce|force\.com|sfdc", re.IGNORECASE)
 SECURITY_TOKEN: Name = ("security", "token")  # a credential only Salesforce has
+SFDX_PROJECT_KEY = "packageDirectories"  # what makes a JSON file a Salesforce DX project's `sfdx-project.json`
 # Keys of the holder's parent that name what the holder configures: a Meltano plugin's `name`, a Camel
 # bean's `type`, a Kamelet binding's `ref`.
 IDENTIFYING_KEYS = ("name", "type", "kind", "ref.name", "component", "connector", "plugin")
@@ -121,11 +122,12 @@ def about_salesforce(document: ConfigDocument, group: Group) -> bool:
     """Whether a group configures Salesforce: its keys or the path to them say so (`salesforce.password`,
     `sf: {...}`), a neighbour does (an instance URL on `my.salesforce.com`, a security token), the
     mapping it is in is named so (a Meltano plugin `tap-salesforce`, a Camel bean of the Salesforce
-    component), or the document is a Salesforce connector or tap whose own settings these are."""
+    component), or the document is a Salesforce connector, tap or DX project (`sfdx-project.json`, with its
+    `packageDirectories`) whose own settings these are."""
     path_words = {word for key in group.holder.path if isinstance(key, str) for word in words(key)}
     if SALESFORCE_WORDS & (path_words | set(group.prefix)):
         return True
-    if document.dialect in (KAFKA_CONNECT, TAP) and not group.holder.path:
+    if not group.holder.path and (document.dialect in (KAFKA_CONNECT, TAP) or group.holder.get(SFDX_PROJECT_KEY) is not None):
         return True
     for entry in group.holder.entries:
         key_words = words(entry.key.text)

@@ -103,8 +103,9 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
     `parameters:`), Kafka Connect's `salesforce.version`, and keys named like
     an API version (`apiVersion`, `api_version`,
     `camel.component.salesforce.api-version`, `sf_version`) whose settings are
-    Salesforce's: a connector's or tap's own, named so (`salesforce:`,
-    `sf_api_version`), or beside a Salesforce URL. Kubernetes-style
+    Salesforce's: a connector's, tap's or DX project's own (`sourceApiVersion`
+    in `sfdx-project.json`, which the CLI deploys and retrieves with), named
+    so (`salesforce:`, `sf_api_version`), or beside a Salesforce URL. Kubernetes-style
     `apiVersion: apps/v1`, other services' `api_version`, descriptions and
     examples are not read.
 
@@ -187,6 +188,11 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
             line=3,
         ),
         Example("salesforce:\n  base_url: https://acme.my.salesforce.com/services/data/v45.0/\n", path="config/sync.yml", line=2),
+        Example(
+            '{\n  "packageDirectories": [{"path": "force-app", "default": true}],\n  "namespace": "",\n  "sourceApiVersion": "38.0"\n}\n',
+            path="sfdx-project.json",
+            line=4,
+        ),
         Example(
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<ApexClass xmlns="http://soap.sforce.com/2006/04/metadata">\n'
