@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lint.rules.base import Requires
-from lint.rules.retry import MissingTimeout, UnboundedRetry
+from lint.rules.retry.retry_policy import UnboundedRetry
+from lint.rules.retry.timeouts import MissingTimeout
 from tests.conftest import FIXTURES, lint_snippet
 from tests.test_config_rules import fixture_findings
 

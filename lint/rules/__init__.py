@@ -17,7 +17,11 @@ from lint.rules.base import Rule
 BUILTIN_MODULES = (
     "lint.rules.linter",
     "lint.rules.idempotency",
-    "lint.rules.retry",
+    "lint.rules.retry.timeouts",
+    "lint.rules.retry.missing_retry",
+    "lint.rules.retry.retry_policy",
+    "lint.rules.retry.polling",
+    "lint.rules.retry.swallowed_errors",
     "lint.rules.bulk",
     "lint.rules.security.password_logins",
     "lint.rules.security.login_per_call",
