@@ -1,0 +1,1 @@
+"""IL2xx: bulk volume and platform limits."""
