@@ -7,7 +7,7 @@ import textwrap
 import libcst as cst
 
 from lint.findings import Confidence, Severity
-from lint.rules.replay import FollowsResults
+from lint.rules.replay.common import FollowsResults
 from lint.sources.python import lint_file
 
 

@@ -34,7 +34,10 @@ BUILTIN_MODULES = (
     "lint.rules.security.soql_injection",
     "lint.rules.security.api_versions",
     "lint.rules.handlers",
-    "lint.rules.replay",
+    "lint.rules.replay.replay_ids",
+    "lint.rules.replay.composite_results",
+    "lint.rules.replay.bulk_results",
+    "lint.rules.replay.publish_results",
     "lint.rules.callouts",
     "lint.rules.events",
 )

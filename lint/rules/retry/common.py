@@ -1,7 +1,7 @@
 """What the IL4xx timeout, retry, polling and error-handling rules share: the integration calls each function
 makes, the config settings they judge, and the names of clients, sleeps and errors.
 
-The replay, composite and result rules of the family (IL405-IL409) live in lint/rules/replay.py.
+The replay, composite and result rules of the family (IL405-IL409) live in lint/rules/replay/.
 """
 
 from __future__ import annotations
