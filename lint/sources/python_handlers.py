@@ -166,12 +166,6 @@ def handler_of(facts: PythonFacts, function: cst.FunctionDef) -> Consumer | None
     return _index(facts).handler_of(function)
 
 
-def consumer_of(facts: PythonFacts, function: cst.FunctionDef) -> Consumer | None:
-    """`function` as a handler of Salesforce events (`handler_of` from Salesforce)."""
-    handler = handler_of(facts, function)
-    return handler if handler is not None and handler.salesforce else None
-
-
 def hand_off(call: cst.Call) -> tuple[str, cst.BaseExpression] | None:
     """What `call` starts without waiting for it, and what that work is called.
 
