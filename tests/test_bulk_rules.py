@@ -517,3 +517,24 @@ def from_file(path):
         "`sf.restful` (POST `composite/sobjects`) pushes the CSV rows `rows` in chunks of 200 through the REST API (loop at line 11); "
         "a set that can exceed 2,000 records belongs in Bulk API 2.0 (`sf.bulk2.<Object>.insert`), which loads it in one asynchronous job."
     )
+
+
+def test_a_client_from_a_salesforce_framework_base_class_is_read_with_low_confidence():
+    code = (
+        "from cumulusci.tasks.salesforce import BaseSalesforceApiTask\n\n\n"
+        "class AssignPermissionSets(BaseSalesforceApiTask):\n"
+        "    def _run_task(self):\n"
+        "        for user_id in self.options['users']:\n"
+        "            self.sf.PermissionSetAssignment.create({'AssigneeId': user_id, 'PermissionSetId': self.ps_id})\n"
+    )
+    found = [(f.code, f.span.start_line, f.confidence.value, f.message) for f in lint_snippet(code, path="tasks/assign.py").findings]
+    assert found == [
+        (
+            "IL201",
+            7,
+            "low",
+            "`self.sf.PermissionSetAssignment.create` runs once per item of `self.options['users']` (loop at line 6); send up to 200 "
+            "records per call with sObject Collections, or use Bulk API 2.0 (`self.sf.bulk2.PermissionSetAssignment.insert`) above "
+            "2,000 rows.",
+        )
+    ]

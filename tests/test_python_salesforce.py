@@ -286,7 +286,12 @@ def test_untyped_clients_are_guessed_only_from_strong_evidence():
         5: "bulk|insert|Lead|False|None|low",
         6: "sobject|upsert|Contact|False|None|low",
     }
-    # No sign of simple_salesforce in the module: no guess at all.
+    # No sign of Salesforce in the module's imports: no guess at all.
     assert classified("def push(sf, rows):\n    sf.Case.create(rows[0])\n") == {}
+    assert classified("# uses salesforce\nimport snowflake.connector\n\ndef push(sf, rows):\n    sf.Case.create(rows[0])\n") == {}
+    # A client handed out by a module named for Salesforce: a framework's base class, the project's own factory.
+    task = "from cumulusci.tasks.salesforce import BaseSalesforceApiTask\n\nclass Assign(BaseSalesforceApiTask):\n    def _run_task(self):\n        self.sf.PermissionSetAssignment.create(self.row)\n"
+    assert classified(task) == {5: "sobject|create|PermissionSetAssignment|False|None|low"}
+    assert classified("from crm.salesforce_client import connect\n\nsf = connect()\nsf.Lead.create(row)\n") == {4: "sobject|create|Lead|False|None|low"}
     # salesforce_call itself never guesses.
     assert operations("import simple_salesforce\n\ndef push(sf, rows):\n    sf.Case.create(rows[0])\n") == {}

@@ -15,9 +15,12 @@ from lint.rules.base import Requires
 # HTTP libraries python_clients reads calls of.
 HTTP_LIBRARIES = ("requests", "httpx", "aiohttp", "urllib3", "urllib.request", "http.client")
 
+# An import of a module named for Salesforce (python_salesforce.imports_salesforce), as a statement, not in prose.
+SALESFORCE_IMPORT = r"(?im)^[ \t]*(?:from|import)[ \t]+[\w.]*salesforce"
 # A Salesforce operation (python_salesforce.likely_salesforce_call): a simple_salesforce client,
-# SFType or bulk handler (typed through its import), or requests/httpx sending to a REST URL.
-SALESFORCE_CALLS = Requires(imports=("simple_salesforce",), markers=("/services/data",))
+# SFType or bulk handler (typed through its import), requests/httpx sending to a REST URL, or a
+# client named like one in a module that imports Salesforce code (`from cumulusci.tasks.salesforce import ...`).
+SALESFORCE_CALLS = Requires(imports=("simple_salesforce",), markers=("/services/data",), patterns=(SALESFORCE_IMPORT,))
 
 # A call over the network (python_clients.client_call): an HTTP library or a Salesforce client.
 NETWORK_CALLS = Requires(imports=(*HTTP_LIBRARIES, "simple_salesforce", "salesforce_bulk"))

@@ -52,6 +52,9 @@ BULK_QUERIES = frozenset({"query", "query_all"})
 FORMAT_SOQL = frozenset({"simple_salesforce.format_soql", "simple_salesforce.format.format_soql"})
 SOBJECT_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
 CLIENT_NAME = re.compile(r"(^|_)(sf|sfdc|salesforce)(_|\d|$)", re.IGNORECASE)
+# A module in an import's dotted name that names Salesforce (`simple_salesforce`, `cumulusci.tasks.salesforce`):
+# module names are lower case, so a class of the project's own (`from myapp.crm import Salesforce`) is not one.
+SALESFORCE_MODULE = re.compile(r"(?:^|\.)[a-z0-9_]*salesforce[a-z0-9_]*(?:\.|$)")
 # Operations a guessed `sf.<Object>.<op>` / `sf.bulk.<Object>.<op>` may perform (no lookalike-prone names).
 GUESSABLE = {
     "sobject": frozenset({"create", "update", "upsert", "delete", "get", "get_by_custom_id"}),
@@ -105,7 +108,8 @@ def likely_salesforce_call(facts: PythonFacts, call: cst.Call) -> tuple[Salesfor
     """The Salesforce operation `call` performs and how sure that is, or None.
 
     HIGH: the receiver's type is known (`salesforce_call`). LOW: only its name and shape
-    say so, `sf.Contact.create(...)` on an untyped `sf` in a module importing simple_salesforce.
+    say so, `sf.Contact.create(...)` on an untyped `sf` in a module importing simple_salesforce or a module
+    named for Salesforce (`imports_salesforce`).
     """
     cache = facts.salesforce_calls
     if call not in cache:
@@ -154,7 +158,7 @@ def _typed_call(facts: PythonFacts, call: cst.Call) -> SalesforceCall | None:
 def _guessed_call(facts: PythonFacts, call: cst.Call) -> SalesforceCall | None:
     """`sf.Contact.create(...)` / `self.sf.bulk.Lead.insert(...)` where the client's type is unknown (an
     unannotated parameter), it is named like a client (`sf`, `sfdc`, `salesforce`, `source_sf`), the
-    operation is one of the client's, the attribute looks like an sObject, and the module imports simple_salesforce."""
+    operation is one of the client's, the attribute looks like an sObject, and the module imports Salesforce code."""
     func = call.func
     if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)):
         return None
@@ -166,10 +170,17 @@ def _guessed_call(facts: PythonFacts, call: cst.Call) -> SalesforceCall | None:
         return None
     if not _named_like_client(owner) or facts.type_of(owner) is not None or facts.qualified_name(owner) is not None:
         return None
-    if not facts.imports("simple_salesforce"):
+    if not imports_salesforce(facts):
         return None
     soql = _soql_argument(facts, call, "query", "data") if api != "sobject" and operation in BULK_QUERIES else None
     return SalesforceCall(api, operation, sobject, soql=soql)
+
+
+def imports_salesforce(facts: PythonFacts) -> bool:
+    """The module imports simple_salesforce, or a module named for Salesforce: a framework's
+    (`cumulusci.tasks.salesforce`, `airflow.providers.salesforce`) or the project's own (`crm.salesforce_client`),
+    whose base classes and factories hand out the client a guessed call goes through."""
+    return any(SALESFORCE_MODULE.search(binding.qualified or "") for binding in facts.module_scope.names.values())
 
 
 def _named_like_client(expr: cst.BaseExpression) -> bool:

@@ -13,7 +13,7 @@ from lint.rules.requirements import SALESFORCE_CALLS
 from lint.rules.security.common import REQUEST_ROOTS, SecurityRule, callee_label
 from lint.sources.python_calls import clipped, keyword, literal_text, positional
 from lint.sources.python_facts import BRACE_FIELD, FORMAT_ESCAPES, PERCENT_FIELD
-from lint.sources.python_salesforce import CLIENT_NAME, FORMAT_SOQL, likely_salesforce_call
+from lint.sources.python_salesforce import CLIENT_NAME, FORMAT_SOQL, imports_salesforce, likely_salesforce_call
 
 # -- IL508: SOQL injection ---------------------------------------------------------------------
 
@@ -211,14 +211,14 @@ class SoqlInjection(SecurityRule):
         return (query, confidence) if query is not None else None
 
     def _looks_like_client_query(self, node: cst.Call) -> bool:
-        """`sf.query(...)` on an untyped receiver named like a client, in a module importing simple_salesforce."""
+        """`sf.query(...)` on an untyped receiver named like a client, in a module importing Salesforce code."""
         func = node.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in QUERY_OPERATIONS["client"]):
             return False
         receiver = func.value.attr if isinstance(func.value, cst.Attribute) else func.value
         if not (isinstance(receiver, cst.Name) and CLIENT_NAME.search(receiver.value)) or self.facts.type_of(func.value) is not None:
             return False
-        return self.facts.imports("simple_salesforce")
+        return imports_salesforce(self.facts)
 
     # -- how the query string is built
 
