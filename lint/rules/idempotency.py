@@ -12,7 +12,7 @@ from lint.rules.base import ConfigRule, Example, Option, PythonRule, Requires
 from lint.rules.requirements import CUMULUSCI_MAPPINGS, OPENAPI_SPECS, SALESFORCE_CALLS, SALESFORCE_COMPONENTS, SALESFORCE_CONSUMERS
 from lint.sources.config_camel import endpoints
 from lint.sources.config_dialects import CAMEL, CUMULUSCI, KAFKA_CONNECT, OPENAPI, connector, mapping_steps
-from lint.sources.config_model import ConfigDocument, Scalar, Sequence, is_reference
+from lint.sources.config_model import ConfigDocument, Scalar, each_value, is_reference
 from lint.sources.config_openapi import body_fields, header_names, operations
 from lint.sources.python_calls import has_double_star, keyword, positional, walk
 from lint.sources.python_facts import SALESFORCE, PythonFacts
@@ -442,8 +442,7 @@ class UpsertOnRecordId(PythonRule, ConfigRule):
 
     def check_config(self, document: ConfigDocument) -> None:
         for step in mapping_steps(document.root):
-            keys = step.value.get("update_key")
-            for key in keys.items if isinstance(keys, Sequence) else (keys,):
+            for key in each_value(step.value.get("update_key")):
                 if isinstance(key, Scalar) and key.is_("id"):
                     self._report(key, f"Step `{step.key.text}` matches rows on `update_key: Id`", step.value.scalar("sf_object").text)
 

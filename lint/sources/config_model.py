@@ -136,6 +136,13 @@ class Sequence(Node):
     items: tuple[Node, ...]
 
 
+def each_value(node: Node | None) -> tuple[Node, ...]:
+    """The values a setting holds: a list's items, or the value itself (`update_key: Id` and `update_key: [Id]`)."""
+    if node is None:
+        return ()
+    return node.items if isinstance(node, Sequence) else (node,)
+
+
 @dataclass(frozen=True)
 class ConfigDocument:
     """One document of a config file (a YAML stream may hold several) and the dialect it was recognised as."""

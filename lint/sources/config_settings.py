@@ -118,14 +118,18 @@ def groups(document: ConfigDocument, names: tuple[Name, ...]) -> list[Group]:
     return list(found.values())
 
 
+def path_words(path: NodePath) -> set[str]:
+    """The words of the keys on the way to a node: `bugs.url` -> {"bugs", "url"}."""
+    return {word for key in path if isinstance(key, str) for word in words(key)}
+
+
 def about_salesforce(document: ConfigDocument, group: Group) -> bool:
     """Whether a group configures Salesforce: its keys or the path to them say so (`salesforce.password`,
     `sf: {...}`), a neighbour does (an instance URL on `my.salesforce.com`, a security token), the
     mapping it is in is named so (a Meltano plugin `tap-salesforce`, a Camel bean of the Salesforce
     component), or the document is a Salesforce connector, tap or DX project (`sfdx-project.json`, with its
     `packageDirectories`) whose own settings these are."""
-    path_words = {word for key in group.holder.path if isinstance(key, str) for word in words(key)}
-    if SALESFORCE_WORDS & (path_words | set(group.prefix)):
+    if SALESFORCE_WORDS & (path_words(group.holder.path) | set(group.prefix)):
         return True
     if not group.holder.path and (document.dialect in (KAFKA_CONNECT, TAP) or group.holder.get(SFDX_PROJECT_KEY) is not None):
         return True

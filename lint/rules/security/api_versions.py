@@ -13,7 +13,7 @@ from lint.rules.base import ConfigRule, Example, Option, Requires, XmlRule
 from lint.rules.security.common import SALESFORCE_LIBRARIES, STRING_NODES, VERSION_PARAMETERS, VERSION_TEXT, SecurityRule, api_version, callee_label, record_attributes
 from lint.sources.config_camel import endpoints
 from lint.sources.config_dialects import CAMEL, SETTING_DIALECTS
-from lint.sources.config_model import ConfigDocument, Node, Scalar, Sequence
+from lint.sources.config_model import ConfigDocument, Node, Scalar, each_value
 from lint.sources.config_settings import SALESFORCE_WORDS, Setting, about_salesforce, groups, settings
 from lint.sources.python_calls import argument, literal_text
 
@@ -294,7 +294,7 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
                 checked.add(id(setting.value))
                 self._check(setting.value, version, f"set by {setting.label}")
         for setting in settings(document):
-            for value in setting.value.items if isinstance(setting.value, Sequence) else (setting.value,):
+            for value in each_value(setting.value):
                 match = VERSION_IN_URL.search(value.text) if isinstance(value, Scalar) else None
                 if match:
                     self._check(value, float(match.group(1)), f"in the URL path `/services/data/v{match.group(1)}/` of {setting.label}")

@@ -11,7 +11,7 @@ from lint.findings import Confidence, Severity
 from lint.rules.base import ApexRule, ConfigRule, Example, Requires
 from lint.rules.security.common import STRING_NODES, SecurityRule, record_attributes
 from lint.sources.config_dialects import SETTING_DIALECTS
-from lint.sources.config_model import ConfigDocument, Scalar, Sequence
+from lint.sources.config_model import ConfigDocument, Scalar, each_value
 from lint.sources.config_settings import Setting, settings
 from lint.sources.model import Located
 
@@ -279,7 +279,7 @@ class HardcodedRecordId(SecurityRule, ConfigRule, ApexRule):
         for setting in settings(document):
             if setting.words == RECORD_OWN_ID or any(setting.value.path[: len(record)] == record for record in records):
                 continue
-            for value in setting.value.items if isinstance(setting.value, Sequence) else (setting.value,):
+            for value in each_value(setting.value):
                 if isinstance(value, Scalar) and isinstance(value.value, str):
                     self._check_setting(setting, value)
 

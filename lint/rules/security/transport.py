@@ -12,8 +12,8 @@ from lint.rules.requirements import HTTP_LIBRARIES
 from lint.rules.security.common import SecurityRule, callee_label
 from lint.sources.config_camel import ENDPOINT_KEYS
 from lint.sources.config_dialects import CAMEL, OPENAPI, SETTING_DIALECTS
-from lint.sources.config_model import ConfigDocument, Mapping, Node, Scalar, Sequence, as_template
-from lint.sources.config_settings import Setting, node_at, settings, words
+from lint.sources.config_model import ConfigDocument, Mapping, Node, Scalar, Sequence, as_template, each_value
+from lint.sources.config_settings import Setting, node_at, path_words, settings
 from lint.sources.python_calls import clipped, is_false, literal_text
 from lint.sources.python_clients import HTTP_CLIENT_TYPES, HTTP_VERBS, METHOD_FIRST, http_request, is_http_library_call
 from lint.sources.python_facts import AIOHTTP_SESSION, SALESFORCE, SFTYPE
@@ -201,7 +201,7 @@ class PlaintextEndpoint(SecurityRule, ConfigRule):
             return
         for setting in settings(document):
             if _names_endpoint(setting, document):
-                for value in setting.value.items if isinstance(setting.value, Sequence) else (setting.value,):
+                for value in each_value(setting.value):
                     self._check_config_value(value, f"{setting.label} is")
 
     def _check_openapi(self, document: ConfigDocument) -> None:
@@ -254,9 +254,9 @@ def _names_endpoint(setting: Setting, document: ConfigDocument) -> bool:
     """A key that holds an endpoint (`loginUrl`, `salesforce.instance`, a Camel route's `to`), not a link for people or a proxy."""
     if document.dialect == CAMEL and setting.key.text in CAMEL_ENDPOINT_KEYS:
         return True
-    path_words = {word for key in setting.value.path if isinstance(key, str) for word in words(key)}  # `bugs.url`, `license.url`
+    around = path_words(setting.value.path) | set(setting.words)  # `bugs.url`, `license.url`
     return setting.words[-1:] in {(word,) for word in ENDPOINT_WORDS} and not any(
-        word in LINK_WORDS or word.removesuffix("s") in LINK_WORDS for word in path_words | set(setting.words)
+        word in LINK_WORDS or word.removesuffix("s") in LINK_WORDS for word in around
     )
 
 
