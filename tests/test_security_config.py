@@ -328,3 +328,15 @@ def test_version_settings_need_to_be_salesforce_settings():
     assert messages[1].startswith(
         "API version 45.0 in the URL path `/services/data/v45.0/` of Salesforce integration settings key `endpoint` is older than this project's minimum"
     )
+
+
+def test_a_dx_projects_source_api_version_even_when_the_file_names_no_salesforce_host():
+    project = '{\n  "packageDirectories": [{"path": "force-app", "default": true}],\n  "namespace": "",\n  "sourceApiVersion": "38.0"\n}\n'
+    assert snippet(project, "sfdx-project.json") == [
+        ("IL509", 4, f"API version 38.0 set by Salesforce integration settings key `sourceApiVersion` {RETIRING}"),
+    ]
+    # A plugin's own `apiVersion` below the root is not the project's.
+    nested = '{\n  "packageDirectories": [{"path": "force-app"}],\n  "sourceApiVersion": "61.0",\n  "plugins": {"other": {"apiVersion": "29.0"}}\n}\n'
+    assert snippet(nested, "sfdx-project.json") == []
+    shipped = (FIXTURES / "apex" / "sfdx-project.json").read_text()  # the fixture project, on 60.0
+    assert snippet(shipped, "sfdx-project.json") == []
