@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lint.errors import UserError
 from lint.findings import Finding
 from lint.results import RunResult, Suppressed
 
@@ -20,7 +21,7 @@ SCHEMA = "intlint-baseline"
 VERSION = 1
 
 
-class BaselineError(Exception):
+class BaselineError(UserError):
     """The baseline file is missing or not a baseline; the message is one line."""
 
 

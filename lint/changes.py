@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lint.errors import UserError
 from lint.findings import Finding
 from lint.results import RunResult
 
@@ -15,7 +16,7 @@ _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 WHOLE_FILE = None  # an untracked file: every line is new
 
 
-class ChangesError(Exception):
+class ChangesError(UserError):
     """Not a git repository, or the ref does not exist; the message is one line."""
 
 

@@ -36,17 +36,11 @@ class IntlintGroup(click.Group):
         sys.exit(code or EXIT_CLEAN)
 
     def invoke(self, ctx: click.Context):
-        from lint.baseline import BaselineError
-        from lint.changes import ChangesError
-        from lint.config import ConfigError
-        from lint.init_config import InitError
-        from lint.reporters import OutputError
-        from lint.rules import RegistryError
-        from lint.rules.base import RuleDefinitionError
+        from lint.errors import UserError
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, RegistryError, RuleDefinitionError, OutputError, BaselineError, ChangesError, InitError) as error:
+        except UserError as error:
             _fail(str(error))
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
@@ -196,8 +190,6 @@ def check(flags: LintFlags, formats, outputs, fail_on, exit_zero, statistics, ba
       intlint check . --baseline intlint-baseline.json
       intlint check . --diff origin/main
     """
-    from lint.baseline import load_baseline
-    from lint.changes import changed_since
     from lint.reporters import write_reports
 
     formats = formats or ("terminal",)
@@ -205,9 +197,15 @@ def check(flags: LintFlags, formats, outputs, fail_on, exit_zero, statistics, ba
         raise click.UsageError("more --output files than --format options; pair each --output with a --format")
     if len(formats) - len(outputs) > 1:
         raise click.UsageError("only one --format can go to stdout; give the others an --output file")
-    baseline = load_baseline(baseline_file) if baseline_file else None
+    baseline = None
+    if baseline_file:  # read before linting, so that a bad baseline fails at once
+        from lint.baseline import load_baseline
+
+        baseline = load_baseline(baseline_file)
     result, settings = _lint(flags, fail_on)
     if diff_ref:
+        from lint.changes import changed_since
+
         result = changed_since(diff_ref, settings.root).filter(result)
     if baseline:
         result = baseline.apply(result)

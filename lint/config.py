@@ -16,6 +16,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
+from lint.errors import UserError
 from lint.findings import Severity
 from lint.rules import Registry, load_registry
 from lint.rules.base import Option
@@ -36,7 +37,7 @@ SETTING_KEYS = (
 SEVERITIES = ", ".join(f'"{severity.value}"' for severity in Severity)
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """The config file or a flag is invalid; the message is one line naming the file and key."""
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from lint.atomic import write_text_atomically
+from lint.errors import UserError
 from lint.rules import Registry
 
 HEADER = "# intlint configuration: https://github.com/intlint/intlint#configuration\n"
 
 
-class InitError(Exception):
+class InitError(UserError):
     """A configuration already exists; the message is one line."""
 
 

@@ -25,15 +25,14 @@ and the rest of its batch goes on in another worker.
 
 from __future__ import annotations
 
-import multiprocessing
+import gc
 import signal
 import sys
 import threading
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from lint.engine import Limits, lint_source
 from lint.results import FileOutcome
@@ -41,11 +40,16 @@ from lint.rules import Registry
 from lint.settings import Settings
 from lint.sources import KINDS_BY_NAME
 
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
 try:
     import resource
 except ImportError:  # Windows: no resource limits
     resource = None  # type: ignore[assignment]
 
+# Collect young objects every 50,000 allocations instead of 700: see _fewer_collections.
+YOUNG_COLLECTION_THRESHOLD = 50_000
 BATCHES_PER_WORKER = 4  # enough batches that no worker idles while another finishes a big one
 MIN_FILES_PER_WORKER = 4  # fewer files than this per worker are linted in-process: a worker costs more
 CPU_GRACE = 5  # seconds past twice the timeout before the CPU limit ends a worker stuck in native code
@@ -75,11 +79,31 @@ def lint_files(tasks: Sequence[Task], job: Job, jobs: int, done: Callable[[], No
     if workers <= 1:
         linter = _Linter(job)
         outcomes = []
-        for task in tasks:
-            outcomes.append(linter.lint(task))
-            done()
+        with _fewer_collections():
+            for task in tasks:
+                outcomes.append(linter.lint(task))
+                done()
         return outcomes
     return _Pool(job, workers).run(tasks, done)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely while linting.
+
+    A parse allocates tens of thousands of tree nodes, which hold no reference cycles and
+    are freed by reference counting; at the default threshold the collector runs every 700
+    allocations and rescans what survived, which cost a tenth of the parse. Objects that
+    exist before linting (modules, rules) are set aside for good (`gc.freeze`).
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def skipped(relative: str, why: str) -> FileOutcome:
@@ -168,15 +192,16 @@ def _work(connection: Connection, job: Job) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_memory(job.limits.max_memory_mb)
     linter = _Linter(job, in_worker=True)
-    while True:
-        try:
-            batch = connection.recv()
-        except EOFError:
-            return
-        if batch is None:
-            return
-        for index, task in batch:
-            connection.send((index, linter.lint(task)))
+    with _fewer_collections():
+        while True:
+            try:
+                batch = connection.recv()
+            except EOFError:
+                return
+            if batch is None:
+                return
+            for index, task in batch:
+                connection.send((index, linter.lint(task)))
 
 
 @dataclass
@@ -191,10 +216,14 @@ class _Pool:
         self.job = job
         self.size = size
         # Forked workers start at once and inherit the job; the parent runs no threads to trip over.
+        import multiprocessing  # here: most runs lint in-process
+
         method = "fork" if sys.platform == "linux" else None
         self.context = multiprocessing.get_context(method)
 
     def run(self, tasks: Sequence[Task], done: Callable[[], None]) -> list[FileOutcome]:
+        from multiprocessing.connection import wait
+
         outcomes: list[FileOutcome | None] = [None] * len(tasks)
         pending = deque(_batches(tasks, self.size * BATCHES_PER_WORKER))
         workers = [self._start() for _ in range(min(self.size, len(pending)))]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from lint.atomic import write_text_atomically
+from lint.errors import UserError
 from lint.findings import Finding
 from lint.results import RunResult
 
@@ -72,7 +73,7 @@ def _encodable(text: str, encoding: str) -> str:
     return text.encode(encoding, "backslashreplace").decode(encoding)
 
 
-class OutputError(Exception):
+class OutputError(UserError):
     """A report cannot be written where the user asked."""
 
 

@@ -13,13 +13,14 @@ from io import StringIO
 from pathlib import Path
 
 from rich.cells import cell_len
-from rich.console import Console
-from rich.text import Text
 
 from lint.findings import Confidence, Finding, Location, Severity, Span
 from lint.results import RunResult
 
 __all__ = ["render", "render_statistics"]
+
+# A line of the report: pieces of text, each with its rich style ("" for none).
+Line = list[tuple[str, str]]
 
 SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.NOTE: "bold blue"}
 MAX_FLAGGED_LINES = 3  # a long multi-line span shows only its first lines
@@ -31,25 +32,24 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def render(result: RunResult, *, color: bool) -> str:
+    sources = {path: _read_lines(result.root / path) for path in {finding.path for finding in result.findings}}
+    # Each finding is one block: its lines and a blank line.
+    blocks = [[*_finding_lines(finding, sources[finding.path]), []] for finding in result.findings]
+    blocks += [[[("notice: ", "bold"), (_one_line(notice), "")]] for notice in result.notices]
+    blocks.append([_summary(result)])
+    if not color:  # plain text needs no rendering; rich takes a millisecond per finding
+        return "".join("".join(text for text, _ in line) + "\n" for block in blocks for line in block)
+    # Imported only here: plain runs (CI, pre-commit, pipes) do without them.
+    from rich.console import Console
+    from rich.text import Text
+
     # No markup, emoji or highlighting: finding text is user data and must print verbatim.
     # soft_wrap leaves long lines to the terminal, so frames and carets never get split.
     console = Console(
-        file=StringIO(),
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        soft_wrap=True,
-        markup=False,
-        emoji=False,
-        highlight=False,
+        file=StringIO(), force_terminal=True, color_system="standard", soft_wrap=True, markup=False, emoji=False, highlight=False
     )
-    sources = {path: _read_lines(result.root / path) for path in {finding.path for finding in result.findings}}
-    for finding in result.findings:
-        # One print per finding, blank line included: rich's cost is per call, and reports can hold thousands.
-        console.print(Text("\n").join([*_finding_lines(finding, sources[finding.path]), Text()]))
-    for notice in result.notices:
-        console.print(Text.assemble(("notice: ", "bold"), _one_line(notice)))
-    console.print(_summary(result))
+    for block in blocks:  # one print per block: rich's cost is per call
+        console.print(Text("\n").join(Text.assemble(*line) for line in block))
     return console.file.getvalue()
 
 
@@ -72,31 +72,31 @@ def render_statistics(result: RunResult) -> str:
     return "\n".join([*lines, *fixed]) + "\n"
 
 
-def _finding_lines(finding: Finding, source: list[str] | None) -> list[Text]:
+def _finding_lines(finding: Finding, source: list[str] | None) -> list[Line]:
     span = finding.span
-    header = Text.assemble(
+    header = [
         (f"{finding.path}:{span.start_line}:{span.start_column}:", "bold"),
-        " ",
+        (" ", ""),
         (finding.code, "bold"),
-        " ",
+        (" ", ""),
         (finding.severity.value, SEVERITY_STYLES[finding.severity]),
-    )
+    ]
     if finding.confidence is not Confidence.HIGH:
-        header.append(f" ({finding.confidence.value} confidence)", style="dim")
-    header.append(": " + _one_line(finding.message))
+        header.append((f" ({finding.confidence.value} confidence)", "dim"))
+    header.append((": " + _one_line(finding.message), ""))
     lines = [header, *_frame(source, span)]
     if finding.hint:
-        lines.append(Text.assemble(("  help: ", "bold cyan"), _one_line(finding.hint)))
+        lines.append([("  help: ", "bold cyan"), (_one_line(finding.hint), "")])
     return lines + _related_lines(finding.related)
 
 
-def _related_lines(related: tuple[Location, ...]) -> list[Text]:
+def _related_lines(related: tuple[Location, ...]) -> list[Line]:
     """One related place is a note; several are the steps of a path (trigger -> ... -> callout), numbered."""
     if len(related) <= 1:
-        return [Text.assemble(("  note: ", "bold"), _located(location)) for location in related]
+        return [[("  note: ", "bold"), (_located(location), "")] for location in related]
     width = len(str(len(related)))
-    steps = [Text.assemble((f"    {number:>{width}}. ", "dim"), _located(location)) for number, location in enumerate(related, 1)]
-    return [Text("  path:", style="bold"), *steps]
+    steps = [[(f"    {number:>{width}}. ", "dim"), (_located(location), "")] for number, location in enumerate(related, 1)]
+    return [[("  path:", "bold")], *steps]
 
 
 def _located(location: Location) -> str:
@@ -104,7 +104,7 @@ def _located(location: Location) -> str:
     return _one_line(f"{where} {location.message}".rstrip())
 
 
-def _frame(source: list[str] | None, span: Span) -> list[Text]:
+def _frame(source: list[str] | None, span: Span) -> list[Line]:
     """The flagged lines with one line of context each side, numbered, the span underlined."""
     if source is None or not 1 <= span.start_line <= len(source):
         return []
@@ -114,12 +114,12 @@ def _frame(source: list[str] | None, span: Span) -> list[Text]:
     # A long flagged line is shown from a little before the flagged column; the others from their start.
     flagged = source[span.start_line - 1]
     skipped = max(0, span.start_column - 1 - MAX_FRAME_WIDTH // 4) if len(flagged) > MAX_FRAME_WIDTH else 0
-    frame = []
+    frame: list[Line] = []
     for number in range(first, last + 1):
         line = _display(_window(source[number - 1], skipped if number == span.start_line else 0))
-        frame.append(Text.assemble((f"{number:>{width}} |", "dim"), f" {line}" if line else ""))
+        frame.append([(f"{number:>{width}} |", "dim"), (f" {line}" if line else "", "")])
         if number == span.start_line:
-            frame.append(Text.assemble((f"{'':>{width}} | ", "dim"), _underline(source[number - 1], span, skipped)))
+            frame.append([(f"{'':>{width}} | ", "dim"), *_underline(source[number - 1], span, skipped)])
     return frame
 
 
@@ -129,7 +129,7 @@ def _window(line: str, skipped: int) -> str:
     return ("…" if skipped else "") + shown + ("…" if len(line) > skipped + MAX_FRAME_WIDTH else "")
 
 
-def _underline(line: str, span: Span, skipped: int = 0) -> Text:
+def _underline(line: str, span: Span, skipped: int = 0) -> Line:
     # Widths are measured on the displayed text, so tabs and wide characters keep carets aligned.
     end_column = span.end_column if span.end_line == span.start_line else len(line) + 1
     start_column = max(span.start_column - 1, skipped)
@@ -137,10 +137,10 @@ def _underline(line: str, span: Span, skipped: int = 0) -> Text:
     lead = "…" if skipped else ""
     start = cell_len(_display(lead + line[skipped:start_column]))
     end = cell_len(_display(lead + line[skipped:end_column]))
-    return Text.assemble(" " * start, ("^" * max(1, end - start), "bold red"))
+    return [(" " * start, ""), ("^" * max(1, end - start), "bold red")]
 
 
-def _summary(result: RunResult) -> Text:
+def _summary(result: RunResult) -> Line:
     files = _plural(result.files_scanned, "file")
     baselined = sum(item.how == "baseline" for item in result.suppressed)
     suppressed = f"{len(result.suppressed) - baselined} suppressed" if len(result.suppressed) > baselined else ""
@@ -148,11 +148,11 @@ def _summary(result: RunResult) -> Text:
     timing = f"{result.elapsed:.2f}s"
     if not result.findings:
         details = ", ".join(part for part in (suppressed, timing) if part)
-        return Text(f"All clear: no problems in {files} ({details})", style="bold green")
+        return [(f"All clear: no problems in {files} ({details})", "bold green")]
     counts = ", ".join(_plural(count, severity.value) for severity, count in result.counts_by_severity().items())
     tail = ", ".join(part for part in (f"in {files}", suppressed, timing) if part)
     text = f"Found {_plural(len(result.findings), 'problem')} ({counts}) {tail}"
-    return Text(text, style="bold red" if result.failed else "bold yellow")
+    return [(text, "bold red" if result.failed else "bold yellow")]
 
 
 def _read_lines(path: Path) -> list[str] | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
 
+from lint.errors import UserError
 from lint.rules.base import Rule
 
 BUILTIN_MODULES = (
@@ -44,7 +45,7 @@ BUILTIN_MODULES = (
 ENTRY_POINT_GROUP = "intlint.rules"
 
 
-class RegistryError(Exception):
+class RegistryError(UserError):
     """Two rules share a code, or a plugin cannot be loaded."""
 
 

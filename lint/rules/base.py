@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
+from lint.errors import UserError
 from lint.findings import Confidence, Location, Severity
 from lint.sources import KINDS, KINDS_BY_NAME
 
@@ -43,7 +44,7 @@ FAMILIES = {
 }
 
 
-class RuleDefinitionError(TypeError):
+class RuleDefinitionError(UserError, TypeError):
     """A rule class is missing metadata, docs or examples."""
 
 
@@ -267,9 +268,11 @@ class PythonRule(Rule, abstract=True):
     # Whether the rule reads `python_loops.loop_shape`: the facts then read each loop's shape once, on entry.
     needs_loop_shapes: ClassVar[bool] = False
 
-    @property
-    def facts(self) -> "PythonFacts":
-        return self.context.facts
+    def __init__(self, context: "PythonContext | ModelContext") -> None:
+        super().__init__(context)
+        # An attribute, not a property: rules read it hundreds of thousands of times a run. A rule that
+        # also reads other kinds of file has no facts there.
+        self.facts: PythonFacts = getattr(context, "facts", None)  # type: ignore[assignment]
 
     @classmethod
     def visitor_names(cls) -> tuple[str, ...]:

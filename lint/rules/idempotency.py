@@ -20,6 +20,7 @@ from lint.sources.python_handlers import OUTBOUND_MESSAGE, PUBSUB, WEBHOOK, Cons
 from lint.sources.python_clients import HTTP_CLIENT_TYPES
 from lint.sources.python_retry import ADAPTER, DECORATOR, MANUAL_LOOP, RetryPolicy, enclosing_retry, resolved, session_retry
 from lint.sources.python_salesforce import HTTP_MODULES, SalesforceCall, salesforce_call
+from lint.sources.python_walk import children
 
 DEFAULT_EXTERNAL_ID = "External_Id__c"
 EXTERNAL_ID_FIELD = re.compile(r"(?i)(ext(ernal)?_?id|_id|_key|uuid|guid|number)__c$")
@@ -937,6 +938,9 @@ def _is_id(text: str | None) -> bool:
     return text is not None and text.strip().lower() == "id"
 
 
+DEFINITIONS = frozenset({cst.FunctionDef, cst.ClassDef})  # compared by class: see python_walk.subclasses
+
+
 def _reads_dedupe_key(node: cst.CSTNode, consumer: Consumer) -> bool:
     """A read of the event's replay id, EventUuid, transaction key or notification Id outside a log call."""
     if isinstance(node, cst.Call) and _is_log_call(node):
@@ -952,7 +956,7 @@ def _reads_dedupe_key(node: cst.CSTNode, consumer: Consumer) -> bool:
         text = node.raw_value
         if DEDUPE_NAME.search(text) or (consumer.payload == OUTBOUND_MESSAGE and OUTBOUND_ID.match(text)):
             return True
-    return any(_reads_dedupe_key(child, consumer) for child in node.children if not isinstance(child, (cst.FunctionDef, cst.ClassDef)))
+    return any(_reads_dedupe_key(child, consumer) for child in children(node) if child.__class__ not in DEFINITIONS)
 
 
 def _is_log_call(call: cst.Call) -> bool:

@@ -57,7 +57,7 @@ def literal_text(expr: cst.BaseExpression | None) -> str | None:
     return None
 
 
-SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})  # compared by class: see python_walk.subclasses
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -71,7 +71,7 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """
     yield node
     for child in children(node):
-        if not isinstance(child, SCOPES):
+        if child.__class__ not in SCOPES:
             yield from walk(child)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -91,15 +90,14 @@ class ClientCall:
 
 def client_call(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
     """The network call `call` makes, or None. Ask while the traversal is at `call`."""
-    cache = _CACHES.get(facts)
-    if cache is None:
-        cache = _CACHES[facts] = {}
+    cache = facts.shared(_client_calls)
     if call not in cache:
         cache[call] = _read(facts, call)
     return cache[call]
 
 
-_CACHES: WeakKeyDictionary[PythonFacts, dict[cst.Call, ClientCall | None]] = WeakKeyDictionary()
+def _client_calls(facts: PythonFacts) -> dict[cst.Call, ClientCall | None]:
+    return {}
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,14 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 import libcst as cst
 
-from lint.sources.python_calls import is_none, literal_text, positional
+from lint.sources.python_calls import SCOPES, is_none, literal_text, positional
+from lint.sources.python_walk import subclasses
+
+Shared = TypeVar("Shared")
 
 if TYPE_CHECKING:
     from lint.sources.python_loops import LoopShape
@@ -127,6 +130,10 @@ SUB_HANDLERS = {(SALESFORCE, "bulk"): BULK_HANDLER, (SALESFORCE, "bulk2"): BULK2
 PER_OBJECT_TYPES = {SALESFORCE: SFTYPE, BULK_HANDLER: BULK_TYPE, BULK2_HANDLER: BULK2_TYPE}
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# Classes compared by set membership on the traversal's hot path (see python_walk.subclasses).
+COMPOUND_STATEMENTS = subclasses(cst.BaseCompoundStatement)
+STATEMENTS = COMPOUND_STATEMENTS | {cst.SimpleStatementLine}
+BINDING_STATEMENTS = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr})
 
 MAX_VALUE_HOPS = 5  # `x = x + 1` must not send value resolution round in circles
 ARITHMETIC: dict[type, Callable[[int, int], int]] = {
@@ -236,16 +243,25 @@ class PythonFacts:
         self.loop_tops: dict[cst.CSTNode, cst.CSTNode | None] = {}
         # python_salesforce's reading of each call, computed once for all rules.
         self.salesforce_calls: dict[cst.Call, Any] = {}
+        self._shared: dict[Callable[[PythonFacts], Any], Any] = {}
         _prescan_module(self, module)
+
+    def shared(self, make: Callable[[PythonFacts], Shared]) -> Shared:
+        """This file's one `make(facts)`: an index or cache a source module builds, shared by every rule that asks."""
+        found = self._shared.get(make)
+        if found is None:
+            found = self._shared[make] = make(self)
+        return found
 
     # -- questions rules ask -------------------------------------------------
 
     def qualified_name(self, expr: cst.BaseExpression) -> str | None:
         """The dotted name an expression refers to, if it starts at an import: `ss.Salesforce` -> `simple_salesforce.Salesforce`."""
-        if isinstance(expr, cst.Name):
+        kind = expr.__class__  # not isinstance: the most asked question, and libcst's ABCs make that slow
+        if kind is cst.Name:
             binding = self.lookup(expr.value)
             return binding.qualified if binding else None
-        if isinstance(expr, cst.Attribute):
+        if kind is cst.Attribute:
             base = self.qualified_name(expr.value)
             if base is None:
                 return None
@@ -255,16 +271,17 @@ class PythonFacts:
 
     def type_of(self, expr: cst.BaseExpression) -> ObjectType | None:
         """The known type of the object an expression evaluates to, or None."""
-        if isinstance(expr, cst.Name):
+        kind = expr.__class__
+        if kind is cst.Name:
             binding = self.lookup(expr.value)
             return binding.object_type if binding else None
-        if isinstance(expr, cst.Attribute):
+        if kind is cst.Attribute:
             return self._attribute_type(expr)
-        if isinstance(expr, cst.Call):
+        if kind is cst.Call:
             return self._call_result_type(expr)
-        if isinstance(expr, cst.Await):
+        if kind is cst.Await:
             return self.type_of(expr.expression)
-        if isinstance(expr, cst.Subscript):
+        if kind is cst.Subscript:
             return self._subscript_type(expr)
         return None
 
@@ -275,23 +292,24 @@ class PythonFacts:
         and names bound to strings, so `f"{API}/sobjects/Order__c/"` with
         `API = f"{base}/services/data/v61.0"` reads as `{}/services/data/v61.0/sobjects/Order__c/`.
         """
-        if isinstance(expr, cst.SimpleString):
+        kind = expr.__class__
+        if kind is cst.SimpleString:
             return literal_text(expr)
-        if isinstance(expr, cst.ConcatenatedString):
+        if kind is cst.ConcatenatedString:
             left, right = self.string_template(expr.left), self.string_template(expr.right)
             return None if left is None or right is None else left + right
-        if isinstance(expr, cst.FormattedString):
+        if kind is cst.FormattedString:
             return "".join(self._formatted_part(part) for part in expr.parts)
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        if kind is cst.BinaryOperation and expr.operator.__class__ is cst.Add:
             left, right = self.string_template(expr.left), self.string_template(expr.right)
             if left is None and right is None:
                 return None
             return (left if left is not None else "{}") + (right if right is not None else "{}")
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        if kind is cst.BinaryOperation and expr.operator.__class__ is cst.Modulo:
             return _fields_unknown(self.string_template(expr.left), PERCENT_FIELD)  # `"/services/data/%s/query" % version`
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
+        if kind is cst.Call and expr.func.__class__ is cst.Attribute and expr.func.attr.value == "format":
             return _fields_unknown(self.string_template(expr.func.value), BRACE_FIELD)
-        if isinstance(expr, cst.Name):
+        if kind is cst.Name:
             binding = self.lookup(expr.value)
             return binding.text if binding else None
         return None
@@ -404,7 +422,7 @@ class PythonFacts:
         """The innermost `def` around the current node (lambdas and classes inside it count as in it); None outside any."""
         scope: Scope | None = self.scope
         while scope is not None:
-            if isinstance(scope.node, cst.FunctionDef):
+            if scope.node.__class__ is cst.FunctionDef:
                 return scope.node
             scope = scope.parent
         return None
@@ -460,10 +478,11 @@ class PythonFacts:
 
     def _callee(self, func: cst.BaseExpression) -> tuple[str, cst.FunctionDef] | None:
         """("name" or "Class.method", its def) for a call of a same-module function or method."""
-        if isinstance(func, cst.Name):
+        kind = func.__class__
+        if kind is cst.Name:
             function = self._module_functions.get(func.value)
             return (func.value, function) if function is not None else None
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        if kind is cst.Attribute and func.value.__class__ is cst.Name:
             info = self.self_class(func.value.value)
             method = info.methods.get(func.attr.value) if info is not None else None
             if method is not None:
@@ -540,22 +559,24 @@ class PythonFacts:
     LEFT = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.WithItem, cst.Lambda, cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
     def enter(self, node: cst.CSTNode) -> None:
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        kind = node.__class__
+        if kind in STATEMENTS:
             self._statements.append(node)
-        if isinstance(node, cst.ClassDef):
+        if kind is cst.ClassDef:
             info = self.classes.get(node.name.value) or _class_info(self, node)
             self.scope = Scope("class", node.name.value, self.scope, names=info.names, class_info=info)
-        elif isinstance(node, (cst.FunctionDef, cst.Lambda)):
+        elif kind is cst.FunctionDef or kind is cst.Lambda:
             self._enter_function(node)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+        elif kind is cst.Import or kind is cst.ImportFrom:
             _bind_import(self, self.scope, node)
 
     def leave(self, node: cst.CSTNode) -> None:
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr)):
+        kind = node.__class__
+        if kind in BINDING_STATEMENTS:
             _bind_statement(self, self.scope, node)
-        elif isinstance(node, cst.WithItem):
+        elif kind is cst.WithItem:
             _bind_with_item(self, self.scope, node)
-        if isinstance(node, (cst.ClassDef, cst.FunctionDef, cst.Lambda)) and self.scope.parent is not None:
+        if kind in SCOPES and self.scope.parent is not None:
             self.scope = self.scope.parent
         if self._statements and self._statements[-1] is node:
             self._statements.pop()
@@ -958,9 +979,8 @@ def statements_in(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
     """
     for statement in body:
         yield statement
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            continue
-        if isinstance(statement, cst.BaseCompoundStatement):
+        kind = statement.__class__
+        if kind in COMPOUND_STATEMENTS and kind is not cst.FunctionDef and kind is not cst.ClassDef:
             for block in _blocks_of(statement):
                 yield from statements_in(block)
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
-from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -153,12 +152,15 @@ def consumer_loop(facts: PythonFacts, loop: cst.CSTNode) -> Consumer | None:
     source = resolved(facts, loop.iter)
     if not isinstance(source, cst.Call):
         return None
-    header = f"`{'async ' if loop.asynchronous else ''}for {loop.target.value} in {short(facts, loop.iter)}`"
     if isinstance(source.func, cst.Attribute) and source.func.attr.value == "Subscribe" and _index(facts).salesforce_pubsub():
-        return Consumer(PUBSUB, loop, f"the Pub/Sub API subscription {header}", loop.target.value)
-    if loop.asynchronous and facts.qualified_name(source.func) in STREAMING_CLIENTS:
-        return Consumer(STREAMING, loop, f"the CometD subscription {header}", loop.target.value)
-    return None
+        kind = PUBSUB
+    elif loop.asynchronous and facts.qualified_name(source.func) in STREAMING_CLIENTS:
+        kind = STREAMING
+    else:
+        return None
+    header = f"`{'async ' if loop.asynchronous else ''}for {loop.target.value} in {short(facts, loop.iter)}`"
+    what = "the Pub/Sub API subscription" if kind is PUBSUB else "the CometD subscription"
+    return Consumer(kind, loop, f"{what} {header}", loop.target.value)
 
 
 def handler_of(facts: PythonFacts, function: cst.FunctionDef) -> Consumer | None:
@@ -480,14 +482,8 @@ class _Scan:
         return None
 
 
-_INDEXES: WeakKeyDictionary[PythonFacts, _HandlerIndex] = WeakKeyDictionary()
-
-
 def _index(facts: PythonFacts) -> _HandlerIndex:
-    index = _INDEXES.get(facts)
-    if index is None:
-        index = _INDEXES[facts] = _HandlerIndex(facts)
-    return index
+    return facts.shared(_HandlerIndex)
 
 
 def _functions(block: Sequence[cst.CSTNode], owner: str | None) -> Iterator[tuple[cst.FunctionDef, str | None]]:

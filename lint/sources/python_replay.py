@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -170,15 +169,9 @@ class ReplayFacts:
         return isinstance(value, cst.Call) and self.facts.qualified_name(value.func) in DURABLE_MAPPINGS
 
 
-_INDEXES: WeakKeyDictionary[PythonFacts, ReplayFacts] = WeakKeyDictionary()
-
-
 def replay_facts(facts: PythonFacts) -> ReplayFacts:
     """One per file, shared by every rule that asks."""
-    found = _INDEXES.get(facts)
-    if found is None:
-        found = _INDEXES[facts] = ReplayFacts(facts)
-    return found
+    return facts.shared(ReplayFacts)
 
 
 # -- subscriptions ------------------------------------------------------------------

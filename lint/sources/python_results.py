@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
-from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -281,12 +280,6 @@ def mentions(source: str, keys: frozenset[str]) -> bool:
     return bool(keys) and re.search(rf"\b({'|'.join(map(re.escape, sorted(keys)))})\b", source) is not None
 
 
-_INDEXES: WeakKeyDictionary[PythonFacts, ResultFlow] = WeakKeyDictionary()
-
-
 def result_flow(facts: PythonFacts) -> ResultFlow:
     """One per file, shared by every rule that follows results."""
-    flow = _INDEXES.get(facts)
-    if flow is None:
-        flow = _INDEXES[facts] = ResultFlow(facts)
-    return flow
+    return facts.shared(ResultFlow)

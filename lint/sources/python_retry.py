@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -213,8 +212,9 @@ class _RetryIndex:
             policy = RetryPolicy(DECORATOR, decorator, "", RETRY_FACTORIES[self.facts.qualified_name(expr)][0], stop=False, wait=False)
         else:
             return None
-        label = f"`@{short(self.facts, decorator.decorator, limit=0)}`"
-        return replace(policy, kind=DECORATOR, node=decorator, label=label) if policy is not None else None
+        if policy is None:
+            return None
+        return replace(policy, kind=DECORATOR, node=decorator, label=f"`@{short(self.facts, decorator.decorator, limit=0)}`")
 
     def factory_policy(self, call: cst.Call) -> RetryPolicy | None:
         """A tenacity/backoff/retrying factory or Retrying object, or a Celery task with `autoretry_for=`."""
@@ -373,15 +373,9 @@ class _RetryIndex:
         return frozenset(found)
 
 
-_INDEXES: WeakKeyDictionary[PythonFacts, _RetryIndex] = WeakKeyDictionary()
-
-
 def _index(facts: PythonFacts) -> _RetryIndex:
     """One index per file, shared by every rule that asks."""
-    index = _INDEXES.get(facts)
-    if index is None:
-        index = _INDEXES[facts] = _RetryIndex(facts)
-    return index
+    return facts.shared(_RetryIndex)
 
 
 # -- hand-written retry loops ------------------------------------------------------------
@@ -438,7 +432,7 @@ def _exits(node: cst.CSTNode, inner_loop: bool = False) -> bool:
         return not inner_loop
     if isinstance(node, (cst.SimpleStatementLine, cst.BaseSuite)):
         return any(_exits(child, inner_loop) for child in node.body)
-    if isinstance(node, cst.BaseCompoundStatement) and not isinstance(node, SCOPES):
+    if isinstance(node, cst.BaseCompoundStatement) and node.__class__ not in SCOPES:
         inner_loop = inner_loop or isinstance(node, (cst.For, cst.While))
         return any(_exits(suite, inner_loop) for suite in suites_of(node))
     return False

@@ -20,7 +20,6 @@ session class asked whether they inject a timeout (once per class).
 from __future__ import annotations
 
 from typing import Callable, Iterator, TypeVar
-from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -187,14 +186,8 @@ class _SessionIndex:
                 yield base
 
 
-_INDEXES: WeakKeyDictionary[PythonFacts, _SessionIndex] = WeakKeyDictionary()
-
-
 def _index(facts: PythonFacts) -> _SessionIndex:
-    index = _INDEXES.get(facts)
-    if index is None:
-        index = _INDEXES[facts] = _SessionIndex(facts)
-    return index
+    return facts.shared(_SessionIndex)
 
 
 def _timeout_class(facts: PythonFacts, call: cst.Call) -> str | None:

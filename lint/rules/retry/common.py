@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
-from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -34,7 +33,8 @@ class _Calls:
     seen: set[cst.Call] = field(default_factory=set)
 
 
-_CALLS: WeakKeyDictionary[PythonFacts, _Calls] = WeakKeyDictionary()
+def _calls(facts: PythonFacts) -> _Calls:
+    return _Calls()
 
 
 def integration_call(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
@@ -46,9 +46,7 @@ def integration_call(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
     found = client_call(facts, call)
     if found is None or found.login:
         return None
-    calls = _CALLS.get(facts)
-    if calls is None:
-        calls = _CALLS[facts] = _Calls()
+    calls = facts.shared(_calls)
     if call not in calls.seen:
         calls.seen.add(call)
         label, function = f"`{facts.source(call.func)}`", facts.current_function()
@@ -68,9 +66,7 @@ def is_write(facts: PythonFacts, call: cst.Call, found: ClientCall) -> bool:
 
 def integration_calls_of(facts: PythonFacts, function: cst.FunctionDef, *, writes: bool = False) -> str | None:
     """The first integration call (or write) `function` makes itself, for messages; read once the traversal is over."""
-    calls = _CALLS.get(facts)
-    if calls is None:
-        return None
+    calls = facts.shared(_calls)
     return (calls.first_write if writes else calls.first).get(function)
 
 
