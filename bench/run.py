@@ -1,6 +1,7 @@
 """Benchmark intlint against bandit and ruff: `python bench/run.py` (see README, "Performance").
 
-Measures, side by side in one run, with the median of several runs:
+Measures, side by side in one run, with the median of several runs taken in rounds (one run of
+every measurement per round, so that a shared machine slowing down for a while slows all alike):
 - the CPython standard library (this interpreter's Lib/, without test folders and
   site-packages), copied to a scratch folder so every tool sees the same files: intlint
   cold (`--no-cache`) and warm (cache filled, nothing changed) against `bandit -r` and
@@ -136,39 +137,51 @@ def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str
     intlint = [sys.executable, "-m", "lint", "check", "--exit-zero"]
     bandit = [str(tools / "bandit"), "-r", "-q", "-f", "json", "-o", os.devnull]
     ruff = [str(tools / "ruff"), "check", "--exit-zero", "-q"]
-    runs = options.runs
-
-    def timed(command: list[str], cwd: Path, before: list[str] | None = None) -> Timing:
-        return run_timed(command, cwd, env, runs, before)
-
     caches = scratch / "caches"
-    results: dict[str, Timing | str] = {}
+    # name -> (command, folder, the command that fills its cache first)
+    planned: dict[str, tuple[list[str], Path, list[str] | None]] = {}
+
+    def plan(name: str, command: list[str], cwd: Path, warm: bool = False) -> None:
+        planned[name] = (command, cwd, command if warm else None)
+
+    def cached(command: list[str], name: str) -> list[str]:
+        return [*command, "--cache-dir", str(caches / name)]
+
     print(f"stdlib: {count(stdlib)}; integration corpus: {count(corpus)}", file=sys.stderr)
-    results["stdlib intlint cold"] = timed([*intlint, "--no-cache", "."], stdlib)
-    results["stdlib intlint warm"] = timed([*intlint, "--cache-dir", str(caches / "intlint-stdlib"), "."], stdlib, before=[*intlint, "--cache-dir", str(caches / "intlint-stdlib"), "."])
-    results["stdlib bandit"] = timed([*bandit, "."], stdlib)
-    results["stdlib ruff cold"] = timed([*ruff, "--no-cache", "."], stdlib)
-    results["stdlib ruff warm"] = timed([*ruff, "--cache-dir", str(caches / "ruff-stdlib"), "."], stdlib, before=[*ruff, "--cache-dir", str(caches / "ruff-stdlib"), "."])
-    results["integration intlint jobs 1"] = timed([*intlint, "--no-cache", "--jobs", "1", "."], corpus)
-    results["integration intlint jobs 2"] = timed([*intlint, "--no-cache", "--jobs", "2", "."], corpus)
-    results["integration intlint warm"] = timed([*intlint, "--cache-dir", str(caches / "intlint-corpus"), "."], corpus, before=[*intlint, "--cache-dir", str(caches / "intlint-corpus"), "."])
+    plan("stdlib intlint cold", [*intlint, "--no-cache", "."], stdlib)
+    plan("stdlib intlint warm", [*cached(intlint, "intlint-stdlib"), "."], stdlib, warm=True)
+    plan("stdlib bandit", [*bandit, "."], stdlib)
+    plan("stdlib ruff cold", [*ruff, "--no-cache", "."], stdlib)
+    plan("stdlib ruff warm", [*cached(ruff, "ruff-stdlib"), "."], stdlib, warm=True)
+    plan("integration intlint jobs 1", [*intlint, "--no-cache", "--jobs", "1", "."], corpus)
+    plan("integration intlint jobs 2", [*intlint, "--no-cache", "--jobs", "2", "."], corpus)
+    plan("integration intlint warm", [*cached(intlint, "intlint-corpus"), "."], corpus, warm=True)
     files = sorted(str(path) for path in corpus.rglob("*.py"))
-    results["integration libcst parse"] = timed([sys.executable, "-c", PARSE_ONLY, *files], corpus)
-    results["integration bandit"] = timed([*bandit, "."], corpus)
-    results["integration ruff cold"] = timed([*ruff, "--no-cache", "."], corpus)
-    results["one file intlint cold"] = timed([*intlint, "--no-cache", one_file.name], one_file.parent)
-    results["one file intlint warm"] = timed([*intlint, "--cache-dir", str(caches / "one"), one_file.name], one_file.parent, before=[*intlint, "--cache-dir", str(caches / "one"), one_file.name])
-    results["one file ruff cold"] = timed([*ruff, "--no-cache", one_file.name], one_file.parent)
+    plan("integration libcst parse", [sys.executable, "-c", PARSE_ONLY, *files], corpus)
+    plan("integration bandit", [*bandit, "."], corpus)
+    plan("integration ruff cold", [*ruff, "--no-cache", "."], corpus)
+    plan("one file intlint cold", [*intlint, "--no-cache", one_file.name], one_file.parent)
+    plan("one file intlint warm", [*cached(intlint, "one"), one_file.name], one_file.parent, warm=True)
+    plan("one file ruff cold", [*ruff, "--no-cache", one_file.name], one_file.parent)
+    results: dict[str, Timing | str] = dict(run_interleaved(planned, env, options.runs))
     results["stdlib files"] = count(stdlib)
     results["integration files"] = count(corpus)
     return results
 
 
-def run_timed(command: list[str], cwd: Path, env: dict[str, str], runs: int, before: list[str] | None) -> Timing:
-    if before is not None:
-        _measure_once(before, cwd, env)  # fill the cache
-    samples = [_measure_once(command, cwd, env) for _ in range(runs)]
-    return Timing(statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples) / 1024)
+def run_interleaved(planned: dict[str, tuple[list[str], Path, list[str] | None]], env: dict[str, str], runs: int) -> dict[str, Timing]:
+    """Every measurement `runs` times, in rounds of one run each: a machine that slows down for a
+    while (a shared host) then slows every measurement alike, and the ratios hold."""
+    for command, cwd, before in planned.values():
+        if before is not None:
+            _measure_once(before, cwd, env)  # fill the cache
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in planned}
+    for _ in range(runs):
+        for name, (command, cwd, _) in planned.items():
+            samples[name].append(_measure_once(command, cwd, env))
+    return {
+        name: Timing(statistics.median(s[0] for s in taken), statistics.median(s[1] for s in taken) / 1024) for name, taken in samples.items()
+    }
 
 
 def _measure_once(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:

@@ -222,17 +222,19 @@ def _finding(path: str, facts: PythonFacts, positions: Mapping, report: _Report)
     )
 
 
-def _positioned(reports: Sequence[_Report], facts: PythonFacts) -> Iterable[tuple[cst.CSTNode, cst.CSTNode | None]]:
+def _positioned(reports: Sequence[_Report], facts: PythonFacts) -> Iterable[tuple[cst.CSTNode, tuple[cst.CSTNode | None, ...]]]:
     """The nodes whose positions `_finding` reads (a statement's decorators and body are inside it), each with the
-    module-level statement it is in."""
+    statements it is in, innermost first (python_positions generates the smallest one that places it)."""
     for report in reports:
-        yield report.node, report.top
+        anchors = (report.statement, report.top)
+        yield report.node, anchors
         if report.loop is not None:
-            yield report.loop.node, facts.loop_tops.get(report.loop.node)
+            loop = report.loop.node  # a loop statement, a comprehension or a `map(...)` call
+            yield loop, (loop, facts.loop_tops.get(loop))
         if report.statement is not None:
             for part in _statement_parts(report.statement):
                 if part is not None:
-                    yield part, report.top
+                    yield part, anchors
 
 
 def _statement_lines(positions: Mapping, statement: cst.CSTNode | None) -> tuple[int, int] | None:
