@@ -9,7 +9,9 @@ every measurement per round, so that a shared machine slowing down for a while s
 - a generated integration-heavy corpus (every module a variant of a fixture under
   fixtures/python, so every file needs parsing): intlint `--jobs 1` and `--jobs 2`, and
   a bare libcst parse of the same files in one process (what all the rules add to it);
-- one file, as pre-commit runs it: process start included;
+- one file, as pre-commit runs it, process start included: the first run (`--no-cache`), a run after
+  the file was edited (the cache holds the rules' metadata and the file's previous result), and a
+  run with nothing changed;
 - the peak resident memory of the largest process of each run.
 
 intlint runs from a snapshot of this checkout's `lint/` package (so edits made meanwhile do
@@ -47,6 +49,8 @@ MEASURE = textwrap.dedent(
     print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode, done.stderr.decode()[-2000:]]))
     """
 )
+# Appends a line to a file, so that its cached result no longer applies (a pre-commit run after an edit).
+EDIT = "import sys, time\nwith open(sys.argv[1], 'a') as file:\n    file.write(f'# edited {time.time()}\\n')\n"
 PARSE_ONLY = "import sys, libcst\nfor path in sys.argv[1:]:\n    libcst.parse_module(open(path, 'rb').read())\n"
 
 
@@ -138,11 +142,10 @@ def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str
     bandit = [str(tools / "bandit"), "-r", "-q", "-f", "json", "-o", os.devnull]
     ruff = [str(tools / "ruff"), "check", "--exit-zero", "-q"]
     caches = scratch / "caches"
-    # name -> (command, folder, the command that fills its cache first)
-    planned: dict[str, tuple[list[str], Path, list[str] | None]] = {}
+    planned: dict[str, Planned] = {}
 
-    def plan(name: str, command: list[str], cwd: Path, warm: bool = False) -> None:
-        planned[name] = (command, cwd, command if warm else None)
+    def plan(name: str, command: list[str], cwd: Path, warm: bool = False, before_each: list[str] | None = None) -> None:
+        planned[name] = Planned(command, cwd, command if warm else None, before_each)
 
     def cached(command: list[str], name: str) -> list[str]:
         return [*command, "--cache-dir", str(caches / name)]
@@ -161,6 +164,11 @@ def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str
     plan("integration bandit", [*bandit, "."], corpus)
     plan("integration ruff cold", [*ruff, "--no-cache", "."], corpus)
     plan("one file intlint cold", [*intlint, "--no-cache", one_file.name], one_file.parent)
+    edited = scratch / "edited" / one_file.name  # a copy: the others must stay unchanged
+    edited.parent.mkdir()
+    shutil.copyfile(one_file, edited)
+    edit = [sys.executable, "-c", EDIT, edited.name]
+    plan("one file intlint edited", [*cached(intlint, "edited"), edited.name], edited.parent, warm=True, before_each=edit)
     plan("one file intlint warm", [*cached(intlint, "one"), one_file.name], one_file.parent, warm=True)
     plan("one file ruff cold", [*ruff, "--no-cache", one_file.name], one_file.parent)
     results: dict[str, Timing | str] = dict(run_interleaved(planned, env, options.runs))
@@ -169,16 +177,26 @@ def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str
     return results
 
 
-def run_interleaved(planned: dict[str, tuple[list[str], Path, list[str] | None]], env: dict[str, str], runs: int) -> dict[str, Timing]:
+@dataclass
+class Planned:
+    command: list[str]
+    cwd: Path
+    fill: list[str] | None = None  # run once before the rounds: fills the cache
+    before_each: list[str] | None = None  # run, untimed, before each timed run
+
+
+def run_interleaved(planned: dict[str, Planned], env: dict[str, str], runs: int) -> dict[str, Timing]:
     """Every measurement `runs` times, in rounds of one run each: a machine that slows down for a
     while (a shared host) then slows every measurement alike, and the ratios hold."""
-    for command, cwd, before in planned.values():
-        if before is not None:
-            _measure_once(before, cwd, env)  # fill the cache
+    for measurement in planned.values():
+        if measurement.fill is not None:
+            _measure_once(measurement.fill, measurement.cwd, env)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in planned}
     for _ in range(runs):
-        for name, (command, cwd, _) in planned.items():
-            samples[name].append(_measure_once(command, cwd, env))
+        for name, measurement in planned.items():
+            if measurement.before_each is not None:
+                subprocess.run(measurement.before_each, cwd=measurement.cwd, env=env, check=True)
+            samples[name].append(_measure_once(measurement.command, measurement.cwd, env))
     return {
         name: Timing(statistics.median(s[0] for s in taken), statistics.median(s[1] for s in taken) / 1024) for name, taken in samples.items()
     }
@@ -213,6 +231,7 @@ def report(results: dict[str, Timing | str], options: argparse.Namespace) -> Non
         ("integration: intlint --jobs 2", "integration intlint jobs 2", "bandit -r", "integration bandit", ""),
         ("integration: intlint, warm", "integration intlint warm", "ruff check --no-cache", "integration ruff cold", ""),
         ("one file: intlint --no-cache", "one file intlint cold", "ruff check --no-cache", "one file ruff cold", "< 0.6 s"),
+        ("one file: intlint, edited (pre-commit)", "one file intlint edited", "ruff check --no-cache", "one file ruff cold", "< 0.6 s"),
         ("one file: intlint, warm cache", "one file intlint warm", "ruff check --no-cache", "one file ruff cold", "< 0.6 s"),
     ]
     print(f"\nMachine: {machine()}")

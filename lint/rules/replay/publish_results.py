@@ -10,7 +10,6 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import ApexRule, Example, Requires
 from lint.rules.replay.common import FollowsResults
-from lint.sources.apex_model import EVENTBUS_PUBLISH
 from lint.sources.python_replay import ReplayFacts, replay_facts
 
 if TYPE_CHECKING:
@@ -195,6 +194,8 @@ class PublishResultIgnored(FollowsResults, ApexRule):
     # -- Apex --------------------------------------------------------------------------------
 
     def check_apex(self, unit: ApexFile, index: ApexIndex) -> None:
+        from lint.sources.apex_model import EVENTBUS_PUBLISH  # here: a run on Python files needs no Apex model
+
         for _, routine in index.production_routines(unit.path):
             for step in routine.steps:
                 fate = step.fate
