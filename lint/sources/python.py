@@ -152,7 +152,7 @@ def parse_trusted(text: str) -> cst.Module:
 
     libcst validates every node it constructs (brackets balance, required whitespace is
     there), which guards trees built by hand; what its parser builds is valid by
-    construction, and the checks cost about a fifth of the parse (libcst's own comment on
+    construction, and the checks cost about a sixth of the parse (libcst's own comment on
     `CSTNode.__post_init__` suggests skipping them when parsing). Validation is back on as
     soon as the parse returns.
     """
