@@ -822,11 +822,14 @@ def _prescan_module(facts: PythonFacts, module: cst.Module) -> None:
         _prescan_self_attributes(facts, info)
 
 
+LITERALS = frozenset({cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary})  # their code is their `value`
+
+
 def _dotted_name(node: cst.CSTNode) -> str | None:
-    """The code of a bare name or dotted name (`requests.post`) without generating it; None for anything else
-    (parentheses, spaces around a dot)."""
+    """The code of a bare name, dotted name (`requests.post`) or literal without generating it; None for anything
+    else (parentheses, spaces around a dot)."""
     kind = type(node)
-    if kind is cst.Name:
+    if kind in LITERALS:
         return None if node.lpar else node.value
     if kind is cst.Attribute and not node.lpar and not node.attr.lpar and _bare(node.dot):
         value = _dotted_name(node.value)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -70,13 +69,10 @@ NODES = subclasses(cst.CSTNode)
 CODE = NODES - TOKENS
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What to do at a node of one class: hooks, and the fields to descend into, in order."""
-
-    visits: tuple[Hook, ...]
-    fields: tuple[tuple[str, tuple[Hook, ...], tuple[Hook, ...]], ...]  # name, visit_<Node>_<field> and leave_ hooks
-    leaves: tuple[Hook, ...]
+# What to do at a node of one class: the hooks to run on entering, the fields to descend into in order (each with
+# its visit_<Node>_<field> and leave_ hooks), and the hooks to run on leaving. A tuple: one is built per class and
+# file, and a dataclass costs more to build and to read.
+_Plan = tuple[tuple[Hook, ...], tuple[tuple[str, tuple[Hook, ...], tuple[Hook, ...]], ...], tuple[Hook, ...]]
 
 
 def walk(
@@ -112,11 +108,11 @@ class _Walker:
         self.plans: dict[type, _Plan] = {}
 
     def visit(self, node: cst.CSTNode) -> None:
-        plan = self.plans.get(node.__class__) or self._plan(node)
-        for hook in plan.visits:
+        visits, fields, leaves = self.plans.get(node.__class__) or self._plan(node)
+        for hook in visits:
             hook(node)
         walked = self.walked
-        for name, enter, leave in plan.fields:
+        for name, enter, leave in fields:
             for hook in enter:
                 hook(node)
             value = getattr(node, name)
@@ -129,23 +125,28 @@ class _Walker:
                         self.visit(child)
             for hook in leave:
                 hook(node)
-        for hook in plan.leaves:
+        for hook in leaves:
             hook(node)
 
     def _plan(self, node: cst.CSTNode) -> _Plan:
         hooks = self.hooks
         visits, fields, leaves = self.shapes.of(node)
-
-        def bound(names: tuple[str, ...]) -> tuple[Hook, ...]:
-            return tuple(hook for name in names for hook in hooks.get(name, ()))
-
-        walked = tuple((field, bound((enter,)), bound((leave,))) for field, enter, leave in fields)
-        plan = self.plans[type(node)] = _Plan(bound(visits), walked, bound(leaves))
+        walked = tuple((field, _bound(hooks, enter), _bound(hooks, leave)) for field, enter, leave in fields)
+        plan = self.plans[type(node)] = (_bound(hooks, visits), walked, _bound(hooks, leaves))
         return plan
 
 
-# A plan's shape: the names of the hooks to run on entering, each field to walk (with its hook names) and leaving.
-_Shape = tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], tuple[str, ...]]
+def _bound(hooks: dict[str, list[Hook]], names: tuple[str, ...]) -> tuple[Hook, ...]:
+    if not names:  # most fields: the shape holds only names some visitor hooks
+        return ()
+    if len(names) == 1:
+        return tuple(hooks[names[0]])
+    return tuple(hook for name in names for hook in hooks[name])
+
+
+# A plan's shape: the names of the hooks to run on entering, each field to walk (with the names of its hooks) and
+# leaving; only names some visitor hooks.
+_Shape = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], tuple[str, ...]]
 
 
 class _Shapes:
@@ -173,11 +174,18 @@ class _Shapes:
         visits = ("\0before",) if issubclass(cls, self.before) else ()
         leaves = ("\0after",) if issubclass(cls, self.after) else ()
         code = code_fields(cls, self.skipped)
-        walked = tuple(field for field in fields if field[1] in names or field[2] in names or field[0] in code)
-        return (*visits, visit), walked, (leave, *leaves)
+        walked = tuple(
+            (field, self._hooked(enter), self._hooked(exit))
+            for field, enter, exit in fields
+            if enter in names or exit in names or field in code
+        )
+        return self._hooked(*visits, visit), walked, self._hooked(leave, *leaves)
+
+    def _hooked(self, *names: str) -> tuple[str, ...]:
+        return tuple(name for name in names if name in self.names)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=256)  # one per set of rules met by some file: a few dozen in a large repository
 def _shapes(names: frozenset[str], before: tuple[type, ...], after: tuple[type, ...]) -> _Shapes:
     return _Shapes(names, before, after)
 
