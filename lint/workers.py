@@ -94,16 +94,20 @@ def _fewer_collections() -> Iterator[None]:
     A parse allocates tens of thousands of tree nodes, which hold no reference cycles and
     are freed by reference counting; at the default threshold the collector runs every 700
     allocations and rescans what survived, which cost a tenth of the parse. Objects that
-    exist before linting (modules, rules) are set aside for good (`gc.freeze`).
+    exist before linting (modules, rules) are set aside (`gc.freeze`) until it is over,
+    unless the program running intlint has frozen objects of its own.
     """
     threshold = gc.get_threshold()
-    gc.freeze()
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *threshold[1:])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
 
 
 def skipped(relative: str, why: str) -> FileOutcome:

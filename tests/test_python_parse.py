@@ -33,10 +33,25 @@ def test_validation_is_back_on_after_a_parse_and_after_a_failed_one():
         cst.Name("")
 
 
+def lint_nothing() -> list:
+    return lint_files([], Job(settings=None, registry=None, indexes={}, limits=None), jobs=1, done=lambda: None)
+
+
 def test_the_collector_settings_are_restored_after_linting():
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
-    assert lint_files([], Job(settings=None, registry=None, indexes={}, limits=None), jobs=1, done=lambda: None) == []
+    assert lint_nothing() == []
     assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
+
+
+def test_objects_frozen_by_the_program_running_intlint_stay_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        lint_nothing()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_shared_indexes_are_one_per_file():
