@@ -90,13 +90,13 @@ class ClientCall:
 
 def client_call(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
     """The network call `call` makes, or None. Ask while the traversal is at `call`."""
-    cache = facts.shared(_client_calls)
-    if call not in cache:
-        cache[call] = _read(facts, call)
-    return cache[call]
+    cache, key = facts.shared(_client_calls), id(call)  # id(): see PythonFacts.salesforce_calls
+    if key not in cache:
+        cache[key] = _read(facts, call)
+    return cache[key]
 
 
-def _client_calls(facts: PythonFacts) -> dict[cst.Call, ClientCall | None]:
+def _client_calls(facts: PythonFacts) -> dict[int, ClientCall | None]:
     return {}
 
 

@@ -111,15 +111,15 @@ def likely_salesforce_call(facts: PythonFacts, call: cst.Call) -> tuple[Salesfor
     say so, `sf.Contact.create(...)` on an untyped `sf` in a module importing simple_salesforce or a module
     named for Salesforce (`imports_salesforce`).
     """
-    cache = facts.salesforce_calls
-    if call not in cache:
+    cache, key = facts.salesforce_calls, id(call)
+    if key not in cache:
         found = _typed_call(facts, call)
         if found is not None:
-            cache[call] = (found, Confidence.HIGH)
+            cache[key] = (found, Confidence.HIGH)
         else:
             guessed = _guessed_call(facts, call)
-            cache[call] = (guessed, Confidence.LOW) if guessed is not None else None
-    return cache[call]
+            cache[key] = (guessed, Confidence.LOW) if guessed is not None else None
+    return cache[key]
 
 
 def soql_text(facts: PythonFacts, expr: cst.BaseExpression) -> str | None:
