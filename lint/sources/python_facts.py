@@ -375,17 +375,19 @@ class PythonFacts:
 
     def is_builtin(self, func: cst.BaseExpression, name: str) -> bool:
         """`func` is the builtin `name`, not shadowed by an import or assignment."""
-        return isinstance(func, cst.Name) and func.value == name and self.lookup(name) is None
+        return func.__class__ is cst.Name and func.value == name and self.lookup(name) is None
 
     def dynamic_member(self, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
         """(owner, name) of `getattr(owner, name)` or `owner.__getattr__(name)`: a member chosen at run time."""
-        if not isinstance(expr, cst.Call):
+        if expr.__class__ is not cst.Call:
             return None
-        args = [arg.value for arg in positional(expr)]
-        if self.is_builtin(expr.func, "getattr") and len(args) >= 2:
-            return args[0], args[1]
-        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "__getattr__" and len(args) == 1:
-            return expr.func.value, args[0]
+        func = expr.func
+        if self.is_builtin(func, "getattr"):
+            args = [arg.value for arg in positional(expr)]
+            return (args[0], args[1]) if len(args) >= 2 else None
+        if func.__class__ is cst.Attribute and func.attr.value == "__getattr__":
+            args = [arg.value for arg in positional(expr)]
+            return (func.value, args[0]) if len(args) == 1 else None
         return None
 
     def imports(self, *libraries: str) -> bool:

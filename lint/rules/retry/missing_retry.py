@@ -240,12 +240,13 @@ class MissingRetry(PythonRule):
 
     def _runs(self, expr: cst.BaseExpression) -> cst.FunctionDef | None:
         facts = self.facts
-        direct = facts.callee(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+        kind = expr.__class__  # asked of every call and argument: see python_walk.subclasses
+        direct = facts.callee(expr) if kind is cst.Name or kind is cst.Attribute else None
         if direct is not None:
             return direct
-        if isinstance(expr, cst.Name) and facts.class_named(expr.value) is not None:
+        if kind is cst.Name and facts.class_named(expr.value) is not None:
             return facts.class_named(expr.value).methods.get("__init__")
-        if isinstance(expr, cst.Attribute):  # `loader.load(...)` on an instance of a same-module class
+        if kind is cst.Attribute:  # `loader.load(...)` on an instance of a same-module class
             built = resolved(facts, expr.value)
             info = facts.class_named(built.func.value) if isinstance(built, cst.Call) and isinstance(built.func, cst.Name) else None
             return info.methods.get(expr.attr.value) if info is not None else None

@@ -304,7 +304,7 @@ class MissingTimeout(PythonRule, ConfigRule):
 
     def _is_client_call(self, node: cst.Call, types: tuple[str, ...], methods: frozenset[str]) -> bool:
         func = node.func
-        return isinstance(func, cst.Attribute) and func.attr.value in methods and self.facts.is_type(func.value, *types)
+        return func.__class__ is cst.Attribute and func.attr.value in methods and self.facts.is_type(func.value, *types)
 
     def _check_requests(self, node: cst.Call) -> None:
         name = f"`{self.facts.source(node.func)}`"
