@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from lint.sources.python_positions import positions_of, statement_lines
+from lint.sources.python import _flagged_code
+from lint.sources.python_facts import PythonFacts
+from lint.sources.python_positions import line_starts, positions_of, statement_lines
 from tests.conftest import FIXTURES
+
+WHITESPACE = re.compile(r"\s+")  # what lint.findings.fingerprint removes
 
 
 def _sources() -> list[tuple[str, str]]:
@@ -123,3 +128,13 @@ def test_a_nested_statement_is_generated_alone(monkeypatch):
     call = statement.body[0].value
     monkeypatch.setattr(cst.Module, "_codegen", lambda *args: pytest.fail("the whole module was generated"))
     assert positions_of(module, {call: (statement, None)}, NESTED, ast.parse(NESTED))[call] == expected[call]
+
+
+@pytest.mark.parametrize(("name", "text"), _sources(), ids=lambda value: value if len(value) < 60 else "")
+def test_the_code_a_fingerprint_hashes_is_the_generated_code_but_for_whitespace(name, text):
+    module = cst.parse_module(text)
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    facts, lines = PythonFacts(module, text), line_starts(text)
+    for node, where in positions.items():
+        if isinstance(node, cst.BaseExpression):
+            assert WHITESPACE.sub("", _flagged_code(facts, node, where, lines)) == WHITESPACE.sub("", module.code_for_node(node))

@@ -17,13 +17,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from lint.findings import Confidence, Finding, Location, Severity, Span, fingerprint
 from lint.rules.base import PythonRule
 from lint.sources.python_facts import COMPREHENSIONS, Loop, PythonFacts
 from lint.sources.python_loops import record_loop_shape
-from lint.sources.python_positions import positions_of
+from lint.sources.python_positions import line_starts, positions_of
 from lint.sources.python_walk import walk
 from lint.sources.result import SourceResult, line_and_column, parse_error
 from lint.suppressions import Directive, parse_comment
@@ -196,11 +196,12 @@ def _run_rules(
     if not reports:
         return []
     positions = metadata.get(PositionProvider) or positions_of(module, dict(_positioned(reports, facts)), text, tree)
-    findings = (_finding(path, facts, positions, report) for report in reports)
+    lines = line_starts(text)
+    findings = (_finding(path, facts, positions, report, lines) for report in reports)
     return [finding for finding in findings if finding is not None]
 
 
-def _finding(path: str, facts: PythonFacts, positions: Mapping, report: _Report) -> Finding | None:
+def _finding(path: str, facts: PythonFacts, positions: Mapping, report: _Report, lines: list[int]) -> Finding | None:
     message = report.message
     if callable(message):
         message = message(report.loop, positions[report.loop.node].start.line)
@@ -217,9 +218,18 @@ def _finding(path: str, facts: PythonFacts, positions: Mapping, report: _Report)
         confidence=report.confidence,
         hint=report.hint,
         related=report.related,
-        fingerprint=fingerprint(report.rule.code, path, report.scope, facts.source(report.node)),
+        fingerprint=fingerprint(report.rule.code, path, report.scope, _flagged_code(facts, report.node, where, lines)),
         statement_lines=_statement_lines(positions, report.statement),
     )
+
+
+def _flagged_code(facts: PythonFacts, node: cst.CSTNode, where: CodeRange, lines: list[int]) -> str:
+    """The code a fingerprint hashes (without its whitespace). An expression without brackets of its own is cut
+    from the text: its range is its code, give or take indentation. Anything else is generated: a statement's
+    range leaves out its leading comments, an expression's its brackets."""
+    if isinstance(node, cst.BaseExpression) and not getattr(node, "lpar", True):
+        return facts.text[lines[where.start.line - 1] + where.start.column : lines[where.end.line - 1] + where.end.column]
+    return facts.source(node)
 
 
 def _positioned(reports: Sequence[_Report], facts: PythonFacts) -> Iterable[tuple[cst.CSTNode, tuple[cst.CSTNode | None, ...]]]:

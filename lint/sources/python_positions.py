@@ -98,7 +98,7 @@ def positions_of(
     pending = dict(targets)
     starts = statement_lines(module, tree) if tree is not None else None
     if starts is not None:
-        line_offsets = [0, *(match.end() for match in NEWLINE_RE.finditer(text))]
+        line_offsets = line_starts(text)
         for level in range(max((len(anchors) for anchors in targets.values()), default=0)):
             by_statement: dict[cst.CSTNode, set[cst.CSTNode]] = {}
             for node, anchors in pending.items():
@@ -114,6 +114,11 @@ def positions_of(
     ranges = _Ranges()
     module._codegen(_TargetedState(module, set(pending), ranges))
     return {**ranges._computed, **found}
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset in `text` where each line starts, counting lines as libcst does."""
+    return [0, *(match.end() for match in NEWLINE_RE.finditer(text))]
 
 
 def statement_lines(module: cst.Module, tree: ast.Module) -> dict[cst.CSTNode, int] | None:
