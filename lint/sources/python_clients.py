@@ -90,7 +90,7 @@ class ClientCall:
 
 def client_call(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
     """The network call `call` makes, or None. Ask while the traversal is at `call`."""
-    cache, key = facts.shared(_client_calls), id(call)  # id(): see PythonFacts.salesforce_calls
+    cache, key = facts.shared(_client_calls), id(call)  # id(): see python_salesforce.likely_salesforce_call
     if key not in cache:
         cache[key] = _read(facts, call)
     return cache[key]

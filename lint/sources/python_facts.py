@@ -241,9 +241,6 @@ class PythonFacts:
         self.loop_shapes: dict[cst.CSTNode, LoopShape] = {}
         # The module-level statement each loop entered is in, for the positions of findings that name the loop.
         self.loop_tops: dict[cst.CSTNode, cst.CSTNode | None] = {}
-        # python_salesforce's reading of each call, computed once for all rules. Keyed by id(): libcst's
-        # __hash__ is a Python call, and every rule asks of every call. The facts hold the tree, so no id is reused.
-        self.salesforce_calls: dict[int, Any] = {}
         self._shared: dict[Callable[[PythonFacts], Any], Any] = {}
         _prescan_module(self, module)
 

@@ -102,7 +102,6 @@ class ResultFlow:
         self.feeder: object | None = None
         self._functions: dict[cst.FunctionDef | None, _FunctionFlow] = {}  # None: the module's own code
         self._followed: dict[cst.Call, Followed] = {}
-        self._helper_sources: dict[cst.FunctionDef, str] = {}
 
     def claim(self, rule: object) -> bool:
         """Whether `rule` feeds the flow: the first rule of the file to ask does, for all of them."""
@@ -117,12 +116,6 @@ class ResultFlow:
             flow = self._functions.setdefault(function, _FunctionFlow())
             self._followed[call] = Followed(call, flow, self._is_statement(call))
         return self._followed[call]
-
-    def helper_source(self, helper: cst.FunctionDef) -> str:
-        """A helper's code, generated once for all the rules that look into it."""
-        if helper not in self._helper_sources:
-            self._helper_sources[helper] = self.facts.source(helper)
-        return self._helper_sources[helper]
 
     # -- traversal hooks, called by the feeding rule -------------------------------
 

@@ -111,7 +111,9 @@ def likely_salesforce_call(facts: PythonFacts, call: cst.Call) -> tuple[Salesfor
     say so, `sf.Contact.create(...)` on an untyped `sf` in a module importing simple_salesforce or a module
     named for Salesforce (`imports_salesforce`).
     """
-    cache, key = facts.salesforce_calls, id(call)
+    # Read once for all rules. Keyed by id(): libcst's __hash__ is a Python call, and every rule asks of every
+    # call; the facts hold the tree, so no id is reused.
+    cache, key = facts.shared(_salesforce_calls), id(call)
     if key not in cache:
         found = _typed_call(facts, call)
         if found is not None:
@@ -120,6 +122,10 @@ def likely_salesforce_call(facts: PythonFacts, call: cst.Call) -> tuple[Salesfor
             guessed = _guessed_call(facts, call)
             cache[key] = (guessed, Confidence.LOW) if guessed is not None else None
     return cache[key]
+
+
+def _salesforce_calls(facts: PythonFacts) -> dict[int, tuple[SalesforceCall, Confidence] | None]:
+    return {}
 
 
 def soql_text(facts: PythonFacts, expr: cst.BaseExpression) -> str | None:

@@ -115,4 +115,4 @@ class FollowsResults(PythonRule, abstract=True):
 
     def reads_any(self, fate: Fate, keys: frozenset[str]) -> bool:
         """The result, or a same-module helper it was handed to, reads one of `keys`."""
-        return bool(fate.keys & keys) or any(mentions(self.flow.helper_source(helper), keys) for helper in fate.helpers)
+        return bool(fate.keys & keys) or any(mentions(self.facts.source(helper), keys) for helper in fate.helpers)
