@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
 def write_text_atomically(target: Path, text: str) -> None:
     """Write to a temporary file beside `target`, then rename it over `target`. Raises OSError."""
+    import tempfile  # here: most runs write nothing, and tempfile costs a pre-commit run 1%
+
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
         handle.write(text)

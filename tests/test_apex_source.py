@@ -437,13 +437,14 @@ def test_without_the_extra_apex_is_skipped_with_one_notice_and_python_still_lint
     assert result.files_scanned == 1  # the Apex files were not
 
 
-def test_linting_only_python_never_imports_tree_sitter(tmp_path):
+def test_linting_only_python_never_imports_tree_sitter_or_the_apex_model(tmp_path):
     (tmp_path / "push.py").write_text("import requests\n\nrequests.post(URL, json={}, timeout=5)\n")
+    apex_modules = ("lint.sources.apex", "lint.sources.apex_model", "lint.sources.apex_index", "lint.sources.apex_paths")
     script = (
         "import sys; from pathlib import Path; from lint.engine import run; from lint.rules import load_registry; "
         "from tests.conftest import settings_for; "
         f"run([Path({str(tmp_path)!r})], settings_for(Path({str(tmp_path)!r})), load_registry()); "
-        "print(sorted(m for m in sys.modules if m.startswith('tree_sitter') or m == 'lint.sources.apex'))"
+        f"print(sorted(m for m in sys.modules if m.startswith('tree_sitter') or m in {apex_modules!r}))"
     )
     completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"

@@ -11,12 +11,17 @@ the path.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lint.findings import Confidence, Location, Severity
 from lint.rules.base import EVERY_FILE, ApexRule, Example, Requires
-from lint.sources.apex_index import ALLOWS_CALLOUTS, BATCHABLE, QUEUEABLE, SCHEDULABLE, ApexIndex, Frame
-from lint.sources.apex_model import ApexFile, Routine, Step
-from lint.sources.apex_paths import CALLOUT, WRITE, Trace
-from lint.sources.model import Site
+from lint.sources.apex_terms import ALLOWS_CALLOUTS, BATCHABLE, CALLOUT, QUEUEABLE, SCHEDULABLE, WRITE
+
+if TYPE_CHECKING:  # the Apex model is built only when a run lints Apex
+    from lint.sources.apex_index import ApexIndex, Frame
+    from lint.sources.apex_model import ApexFile, Routine, Step
+    from lint.sources.apex_paths import Trace
+    from lint.sources.model import Site
 
 ASYNC_HINT = (
     "make the callout from a `@future(callout=true)` method or a Queueable that implements "

@@ -46,6 +46,7 @@ from lint.sources.apex_model import (
     TypeRef,
 )
 from lint.sources.apex_paths import Paths
+from lint.sources.apex_terms import BATCHABLE, QUEUEABLE, SCHEDULABLE
 
 Frame = tuple[int, "str | None"]  # (routine id, key of the type `this` is at least; None in a trigger)
 
@@ -64,8 +65,6 @@ OTHER_WRITES = {
     ("messaging", "sendemail"): "Messaging.sendEmail",
     ("messaging", "sendemailmessage"): "Messaging.sendEmailMessage",
 }
-QUEUEABLE, BATCHABLE, SCHEDULABLE = "queueable", "database.batchable", "schedulable"
-ALLOWS_CALLOUTS = "database.allowscallouts"
 # Calls that start a job: (class, method) -> (the job's argument position, the job's interface).
 JOB_STARTS = {
     ("system", "enqueuejob"): (0, QUEUEABLE),

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 from lint.findings import Location
 from lint.sources.apex_model import Step
+from lint.sources.apex_terms import CALLOUT, WRITE
 
 if TYPE_CHECKING:
     from lint.sources.apex_index import ApexIndex, Effect, Frame, Target
 
-CALLOUT, WRITE = "callout", "write"
 _Cost = tuple[int, int]  # (calls dispatched at run time, calls)
 
 
