@@ -58,11 +58,25 @@ def imports_any(names: frozenset[str], modules: tuple[str, ...]) -> bool:
     """Whether imports that reach `names` can name something in one of `modules` (`urllib.request`
     is reached by `import urllib`, `from urllib import request`, `from urllib.request import urlopen`;
     not by `from urllib.parse import quote`)."""
-    return any(
-        name == module or name.startswith(module + ".") or module.startswith(name + ".")
-        for name in names
-        for module in modules
-    )
+    reached = _reached(names)
+    return any(module in reached or not names.isdisjoint(_packages_of(module)) for module in modules)
+
+
+@lru_cache(maxsize=8)  # the file being scanned, whose requirements ask in turn
+def _reached(names: frozenset[str]) -> frozenset[str]:
+    """The names and the packages they are in: `a.b.c` reaches `a`, `a.b` and `a.b.c`."""
+    return frozenset(name[:end] for name in names for end in _dots(name))
+
+
+@lru_cache(maxsize=None)
+def _packages_of(module: str) -> frozenset[str]:
+    """The packages `module` is in (`a.b.c`: `a`, `a.b`), whose import reaches it."""
+    return frozenset(module[:end] for end in _dots(module)[:-1])
+
+
+def _dots(name: str) -> list[int]:
+    """Where each dotted prefix of `name` ends, the whole name last."""
+    return [index for index, character in enumerate(name) if character == "."] + [len(name)]
 
 
 class _Scan:
@@ -72,7 +86,8 @@ class _Scan:
         self.data = data
         self._lower: bytes | None = None
         self._imports: frozenset[str] | None = None
-        self._met: dict[Requires, bool] = {}
+        # By identity: the rules' requirements live as long as the run, and a frozen dataclass hashes every field.
+        self._met: dict[int, bool] = {}
         self._found: dict[str, bool] = {}  # by pattern: several requirements share one
 
     def meets(self, requirement: Requirement) -> bool:
@@ -80,9 +95,9 @@ class _Scan:
             return True
         if isinstance(requirement, AllOf):
             return all(self.meets(part) for part in requirement.parts)
-        met = self._met.get(requirement)
+        met = self._met.get(id(requirement))
         if met is None:
-            met = self._met[requirement] = self._meets_any(requirement)
+            met = self._met[id(requirement)] = self._meets_any(requirement)
         return met
 
     def _meets_any(self, requirement: Requires) -> bool:

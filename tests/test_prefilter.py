@@ -74,6 +74,9 @@ def test_a_module_is_reached_through_its_package_not_through_its_siblings():
     assert not reaches(b"from urllib.parse import quote\n", "urllib.request")
     assert not reaches(b"from urllib import parse\n", "urllib.request")
     assert reaches(b"from requests.adapters import HTTPAdapter\n", "requests")
+    assert reaches(b"import simple_salesforce.api\n", "simple_salesforce.api.Salesforce")
+    assert not reaches(b"import requests_oauthlib\n", "requests")  # a package of another name
+    assert not reaches(b"from simple_salesforce import format_soql\n", "simple_salesforce.api")
 
 
 # -- requirements ----------------------------------------------------------------------------
