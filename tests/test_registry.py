@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import types
+import zipfile
 from importlib.metadata import EntryPoint
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,8 @@ import lint.rules as registry_module
 from lint.findings import Confidence, Severity
 from lint.rules.base import PythonRule, RuleDefinitionError
 from tests.conftest import lint_snippet
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DOC = """
     ## What it does
@@ -103,6 +109,48 @@ def test_a_plugin_that_reuses_a_builtin_code_is_an_error(monkeypatch):
             registry_module.load_registry()
     finally:
         registry_module.load_registry.cache_clear()
+
+
+def install_plugin(folder, *, version_file: str) -> None:
+    """A distribution declaring `acme = acme_intlint_rules` under the `intlint.rules` entry point, in `folder`."""
+    folder.mkdir(parents=True)
+    (folder / version_file).write_text("Metadata-Version: 2.1\nName: acme-intlint\nVersion: 1.0\n")
+    (folder / "entry_points.txt").write_text("[console_scripts]\nacme = acme:main\n\n[intlint.rules]\nacme = acme_intlint_rules\n")
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [("site", "acme_intlint-1.0.dist-info", "METADATA"), ("site", "acme_intlint.egg-info", "PKG-INFO"), ("acme-1.0.egg", "EGG-INFO", "PKG-INFO")],
+)
+def test_an_installed_plugin_is_found_on_the_path(tmp_path, monkeypatch, layout):
+    path_entry, metadata, version_file = layout
+    install_plugin(tmp_path / path_entry / metadata, version_file=version_file)
+    monkeypatch.setattr(sys, "path", [str(tmp_path / path_entry)])
+    found = registry_module.entry_points(registry_module.ENTRY_POINT_GROUP)
+    assert [(entry.name, entry.value) for entry in found] == [("acme", "acme_intlint_rules")]
+
+
+def test_where_no_distribution_declares_plugins_importlib_metadata_is_not_imported(tmp_path):
+    install_plugin(tmp_path / "site" / "other-1.0.dist-info", version_file="METADATA")
+    (tmp_path / "site" / "other-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n")
+    script = (
+        "import sys; from lint.rules import ENTRY_POINT_GROUP, entry_points; "
+        "print(list(entry_points(ENTRY_POINT_GROUP)), 'importlib.metadata' in sys.modules); "
+        "from importlib.metadata import entry_points as installed; print(list(installed(group=ENTRY_POINT_GROUP)))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path / "site")])}
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert completed.stdout.splitlines() == ["[] False", "[]"]  # and importlib.metadata agrees: there are none
+
+
+def test_a_zip_archive_on_the_path_is_read_by_importlib_metadata(tmp_path, monkeypatch):
+    archive = tmp_path / "plugins.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("acme_intlint-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: acme-intlint\nVersion: 1.0\n")
+        packed.writestr("acme_intlint-1.0.dist-info/entry_points.txt", "[intlint.rules]\nacme = acme_intlint_rules\n")
+    monkeypatch.setattr(sys, "path", [str(archive)])
+    found = registry_module.entry_points(registry_module.ENTRY_POINT_GROUP)
+    assert [(entry.name, entry.value) for entry in found] == [("acme", "acme_intlint_rules")]
 
 
 def test_fingerprint_survives_moving_the_code_but_not_changing_it():
