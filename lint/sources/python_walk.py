@@ -262,14 +262,16 @@ class _FieldRecorder(cst.CSTVisitor):
 @lru_cache(maxsize=None)
 def code_fields(cls: type, skipped: frozenset[type]) -> frozenset[str]:
     """The fields of `cls` whose declared type admits a node that is walked (not only tokens)."""
-    try:
-        hints = typing.get_type_hints(cls)
-    except Exception:  # an annotation libcst's own module cannot resolve: walk every field
-        return frozenset(field.name for field in dataclasses.fields(cls))
-    return frozenset(field.name for field in dataclasses.fields(cls) if _admits_code(hints.get(field.name, field.type), skipped))
+    return frozenset(field.name for field in dataclasses.fields(cls) if _admits_code(field.type, skipped))
 
 
 def _admits_code(annotation: Any, skipped: frozenset[type]) -> bool:
+    if typing.get_origin(annotation) is typing.Literal:
+        return False  # values (`star: Literal["", "*"]`), no node
+    if isinstance(annotation, (str, typing.ForwardRef)):  # a class defined later in libcst's module, named
+        annotation = getattr(cst, getattr(annotation, "__forward_arg__", annotation), None)
+        if annotation is None:
+            return True  # a name we cannot resolve: walk the field
     arguments = typing.get_args(annotation)
     if arguments:
         return any(_admits_code(argument, skipped) for argument in arguments)
