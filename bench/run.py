@@ -9,6 +9,9 @@ every measurement per round, so that a shared machine slowing down for a while s
 - a generated integration-heavy corpus (every module a variant of a fixture under
   fixtures/python, so every file needs parsing): intlint `--jobs 1` and `--jobs 2`, and
   a bare libcst parse of the same files in one process (what all the rules add to it);
+- published Salesforce integration packages (`PACKAGES`, fetched once with pip): the modules
+  intlint's pre-filter sends to the rules, intlint `--jobs 1` against a bare libcst parse of
+  them (what the rules add on code written for use, not to show anti-patterns);
 - one file, as pre-commit runs it, process start included: the first run (`--no-cache`), a run after
   the file was edited (the cache holds the rules' metadata and the file's previous result), and a
   run with nothing changed;
@@ -32,8 +35,10 @@ import statistics
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import tempfile
 import textwrap
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +57,40 @@ MEASURE = textwrap.dedent(
 # Appends a line to a file, so that its cached result no longer applies (a pre-commit run after an edit).
 EDIT = "import sys, time\nwith open(sys.argv[1], 'a') as file:\n    file.write(f'# edited {time.time()}\\n')\n"
 PARSE_ONLY = "import sys, libcst\nfor path in sys.argv[1:]:\n    libcst.parse_module(open(path, 'rb').read())\n"
+# Salesforce integration code as published: clients, a CLI, a Singer tap, an ORM backend, a data generator.
+PACKAGES = (
+    "cumulusci==4.10.1",
+    "simple-salesforce==1.12.10",
+    "salesforce-bulk==2.2.0",
+    "aiosfstream==0.5.0",
+    "django-salesforce==6.0",
+    "tap-salesforce==2.8.1",
+    "snowfakery==4.2.1",
+)
+# Deletes the modules under a folder that intlint would not parse: those its pre-filter sends to no rule,
+# and those either parser rejects (a bare parse must not stop at them).
+KEEP_PARSED = textwrap.dedent(
+    """
+    import sys, warnings
+    from pathlib import Path
+    import libcst
+    from lint.prefilter import Prefilter
+    from lint.rules import load_registry
+    prefilter = Prefilter([rule for rule in load_registry().rules.values() if "py" in rule.checked_kinds()])
+    warnings.simplefilter("ignore")
+    def parses(data, path):
+        try:
+            compile(data, str(path), "exec")
+            libcst.parse_module(data)
+        except Exception:
+            return False
+        return True
+    for path in Path(sys.argv[1]).rglob("*.py"):
+        data = path.read_bytes()
+        if not (prefilter.rules_for("py", data) and parses(data, path)):
+            path.unlink()
+    """
+)
 
 
 @dataclass
@@ -65,6 +104,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement; the median is reported [5]")
     parser.add_argument("--modules", type=int, default=400, help="modules in the generated integration corpus [400]")
     parser.add_argument("--tools-venv", type=Path, default=Path.home() / ".cache" / "intlint-bench" / "venv", help="virtualenv holding bandit and ruff")
+    parser.add_argument("--downloads", type=Path, default=Path.home() / ".cache" / "intlint-bench" / "packages", help="where PACKAGES are kept once fetched")
     parser.add_argument("--package", type=Path, default=REPO / "lint", help="the intlint package to measure [this checkout's lint/]")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     options = parser.parse_args()
@@ -128,6 +168,28 @@ def generate_integration_corpus(scratch: Path, modules: int) -> Path:
     return target
 
 
+def collect_packages(scratch: Path, tools: Path, downloads: Path, intlint_home: Path) -> Path:
+    """The modules of PACKAGES that intlint parses, each archive's in a folder of its own."""
+    fetched = {path.name.lower().replace("_", "-") for path in downloads.glob("*")}
+    missing = [spec for spec in PACKAGES if not any(name.startswith(spec.replace("==", "-")) for name in fetched)]
+    if missing:
+        print(f"fetching {len(missing)} integration packages into {downloads} ...", file=sys.stderr)
+        subprocess.run([str(tools / "python"), "-m", "pip", "download", "-q", "--no-deps", "--dest", str(downloads), *missing], check=True)
+    target = scratch / "packages"
+    for archive in sorted(downloads.iterdir()):
+        folder = target / archive.name
+        if archive.suffix == ".whl":
+            with zipfile.ZipFile(archive) as wheel:
+                wheel.extractall(folder, [name for name in wheel.namelist() if name.endswith(".py")])
+        else:
+            with tarfile.open(archive) as sdist:
+                modules = [member for member in sdist.getmembers() if member.isfile() and member.name.endswith(".py")]
+                sdist.extractall(folder, modules, filter="data")
+    env = {**os.environ, "PYTHONPATH": str(intlint_home)}
+    subprocess.run([sys.executable, "-c", KEEP_PARSED, str(target)], env=env, check=True)
+    return target
+
+
 # -- measuring -------------------------------------------------------------------------------
 
 
@@ -135,6 +197,7 @@ def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str
     intlint_home = snapshot_intlint(scratch, options.package)
     stdlib = copy_stdlib(scratch)
     corpus = generate_integration_corpus(scratch, options.modules)
+    packages = collect_packages(scratch, tools, options.downloads, intlint_home)
     one_file = corpus / "service_00" / sorted(p.name for p in (corpus / "service_00").glob("order_push_job_*.py"))[0]
     env = {**os.environ, "PYTHONPATH": str(intlint_home), "NO_COLOR": "1"}
     env.pop("INTLINT_CACHE_DIR", None)
@@ -150,7 +213,7 @@ def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str
     def cached(command: list[str], name: str) -> list[str]:
         return [*command, "--cache-dir", str(caches / name)]
 
-    print(f"stdlib: {count(stdlib)}; integration corpus: {count(corpus)}", file=sys.stderr)
+    print(f"stdlib: {count(stdlib)}; integration corpus: {count(corpus)}; packages: {count(packages)}", file=sys.stderr)
     plan("stdlib intlint cold", [*intlint, "--no-cache", "."], stdlib)
     plan("stdlib intlint warm", [*cached(intlint, "intlint-stdlib"), "."], stdlib, warm=True)
     plan("stdlib bandit", [*bandit, "."], stdlib)
@@ -163,6 +226,9 @@ def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str
     plan("integration libcst parse", [sys.executable, "-c", PARSE_ONLY, *files], corpus)
     plan("integration bandit", [*bandit, "."], corpus)
     plan("integration ruff cold", [*ruff, "--no-cache", "."], corpus)
+    plan("packages intlint jobs 1", [*intlint, "--no-cache", "--jobs", "1", "."], packages)
+    package_files = sorted(str(path) for path in packages.rglob("*.py"))
+    plan("packages libcst parse", [sys.executable, "-c", PARSE_ONLY, *package_files], packages)
     plan("one file intlint cold", [*intlint, "--no-cache", one_file.name], one_file.parent)
     edited = scratch / "edited" / one_file.name  # a copy: the others must stay unchanged
     edited.parent.mkdir()
@@ -174,6 +240,7 @@ def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str
     results: dict[str, Timing | str] = dict(run_interleaved(planned, env, options.runs))
     results["stdlib files"] = count(stdlib)
     results["integration files"] = count(corpus)
+    results["package files"] = count(packages)
     return results
 
 
@@ -228,6 +295,7 @@ def report(results: dict[str, Timing | str], options: argparse.Namespace) -> Non
         ("stdlib, cold: intlint --no-cache", "stdlib intlint cold", "ruff check --no-cache", "stdlib ruff cold", ""),
         ("integration: intlint --jobs 2", "integration intlint jobs 2", "intlint --jobs 1", "integration intlint jobs 1", "<= 1/1.35 = 0.74"),
         ("integration: intlint --jobs 1 (all rules)", "integration intlint jobs 1", "bare libcst parse", "integration libcst parse", "<= 1.5"),
+        ("packages: intlint --jobs 1 (all rules)", "packages intlint jobs 1", "bare libcst parse", "packages libcst parse", ""),
         ("integration: intlint --jobs 2", "integration intlint jobs 2", "bandit -r", "integration bandit", ""),
         ("integration: intlint, warm", "integration intlint warm", "ruff check --no-cache", "integration ruff cold", ""),
         ("one file: intlint --no-cache", "one file intlint cold", "ruff check --no-cache", "one file ruff cold", "< 0.6 s"),
@@ -235,7 +303,8 @@ def report(results: dict[str, Timing | str], options: argparse.Namespace) -> Non
         ("one file: intlint, warm cache", "one file intlint warm", "ruff check --no-cache", "one file ruff cold", "< 0.6 s"),
     ]
     print(f"\nMachine: {machine()}")
-    print(f"Corpora: stdlib {results['stdlib files']}; integration {results['integration files']}; medians of {options.runs} runs\n")
+    print(f"Corpora: stdlib {results['stdlib files']}; integration {results['integration files']}; ", end="")
+    print(f"packages {results['package files']} ({', '.join(PACKAGES)}); medians of {options.runs} runs\n")
     print("| measurement | intlint | compared with | their time | ratio | target |")
     print("|---|---:|---|---:|---:|---|")
     for label, ours, other_label, other, target in rows:
