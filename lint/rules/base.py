@@ -420,7 +420,8 @@ def _validate(cls: type[Rule]) -> None:
         raise RuleDefinitionError(f"{where}: severity and confidence must be Severity and Confidence members")
     if not cls.sources or any(kind not in KINDS_BY_NAME for kind in cls.sources):
         raise RuleDefinitionError(f"{where}: sources {cls.sources!r} must name known source kinds")
-    missing = [title for title in DOC_SECTIONS if title not in _doc_sections(cls.__doc__ or "")]
+    sections = _doc_sections(cls.__doc__ or "")
+    missing = [title for title in DOC_SECTIONS if title not in sections]
     if missing:
         raise RuleDefinitionError(f"{where}: docstring lacks the sections {', '.join(missing)}")
     if not cls.valid or not cls.invalid:
