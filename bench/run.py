@@ -1,7 +1,8 @@
 """Benchmark intlint against bandit and ruff: `python bench/run.py` (see README, "Performance").
 
 Measures, side by side in one run, with the median of several runs taken in rounds (one run of
-every measurement per round, so that a shared machine slowing down for a while slows all alike):
+every measurement per round, so that a shared machine slowing down for a while slows all alike;
+a ratio is the median of the rounds' ratios, each between runs taken one after the other):
 - the CPython standard library (this interpreter's Lib/, without test folders and
   site-packages), copied to a scratch folder so every tool sees the same files: intlint
   cold (`--no-cache`) and warm (cache filled, nothing changed) against `bandit -r` and
@@ -97,6 +98,12 @@ KEEP_PARSED = textwrap.dedent(
 class Timing:
     seconds: float  # median wall time
     peak_mb: float  # peak RSS of the largest process, median over the runs
+    runs: tuple[float, ...]  # the wall time of each round
+
+    def ratio(self, other: "Timing") -> float:
+        """The median of the rounds' ratios: measurements taken one after the other in a round ran on
+        a machine of the same speed, which the medians of two series need not have."""
+        return statistics.median(ours / theirs for ours, theirs in zip(self.runs, other.runs))
 
 
 def main() -> None:
@@ -219,11 +226,11 @@ def measure(scratch: Path, tools: Path, options: argparse.Namespace) -> dict[str
     plan("stdlib bandit", [*bandit, "."], stdlib)
     plan("stdlib ruff cold", [*ruff, "--no-cache", "."], stdlib)
     plan("stdlib ruff warm", [*cached(ruff, "ruff-stdlib"), "."], stdlib, warm=True)
+    files = sorted(str(path) for path in corpus.rglob("*.py"))
+    plan("integration libcst parse", [sys.executable, "-c", PARSE_ONLY, *files], corpus)  # next to what it is compared with
     plan("integration intlint jobs 1", [*intlint, "--no-cache", "--jobs", "1", "."], corpus)
     plan("integration intlint jobs 2", [*intlint, "--no-cache", "--jobs", "2", "."], corpus)
     plan("integration intlint warm", [*cached(intlint, "intlint-corpus"), "."], corpus, warm=True)
-    files = sorted(str(path) for path in corpus.rglob("*.py"))
-    plan("integration libcst parse", [sys.executable, "-c", PARSE_ONLY, *files], corpus)
     plan("integration bandit", [*bandit, "."], corpus)
     plan("integration ruff cold", [*ruff, "--no-cache", "."], corpus)
     plan("packages intlint jobs 1", [*intlint, "--no-cache", "--jobs", "1", "."], packages)
@@ -265,7 +272,8 @@ def run_interleaved(planned: dict[str, Planned], env: dict[str, str], runs: int)
                 subprocess.run(measurement.before_each, cwd=measurement.cwd, env=env, check=True)
             samples[name].append(_measure_once(measurement.command, measurement.cwd, env))
     return {
-        name: Timing(statistics.median(s[0] for s in taken), statistics.median(s[1] for s in taken) / 1024) for name, taken in samples.items()
+        name: Timing(statistics.median(s[0] for s in taken), statistics.median(s[1] for s in taken) / 1024, tuple(s[0] for s in taken))
+        for name, taken in samples.items()
     }
 
 
@@ -308,7 +316,7 @@ def report(results: dict[str, Timing | str], options: argparse.Namespace) -> Non
     print("| measurement | intlint | compared with | their time | ratio | target |")
     print("|---|---:|---|---:|---:|---|")
     for label, ours, other_label, other, target in rows:
-        ratio = t[ours].seconds / t[other].seconds
+        ratio = t[ours].ratio(t[other])
         print(f"| {label} | {t[ours].seconds:.2f} s | {other_label} | {t[other].seconds:.2f} s | {ratio:.2f}x | {target} |")
     print("\n| peak memory (largest process) | MB |")
     print("|---|---:|")
