@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Iterator, Sequence
 
 import libcst as cst
@@ -152,7 +153,7 @@ def consumer_loop(facts: PythonFacts, loop: cst.CSTNode) -> Consumer | None:
     source = resolved(facts, loop.iter)
     if not isinstance(source, cst.Call):
         return None
-    if isinstance(source.func, cst.Attribute) and source.func.attr.value == "Subscribe" and _index(facts).salesforce_pubsub():
+    if isinstance(source.func, cst.Attribute) and source.func.attr.value == "Subscribe" and _index(facts).salesforce_pubsub:
         kind = PUBSUB
     elif loop.asynchronous and facts.qualified_name(source.func) in STREAMING_CLIENTS:
         kind = STREAMING
@@ -207,25 +208,21 @@ class _HandlerIndex:
         self._handlers: dict[cst.FunctionDef, Consumer] | None = None
         imported = {binding.qualified or "" for binding in facts.module_scope.names.values()}
         self.subscriber_module = any(SUBSCRIBER_MODULES.search(name) for name in imported)
-        self._salesforce_pubsub: bool | None = None
-        self._payload_marked: bool | None = None
         self.callback_kind = STREAMING if any(name.startswith(("aiosfstream", "aiocometd")) for name in imported) else PUBSUB
         frameworks = sorted({name.split(".")[0] for name in imported} & WEB_FRAMEWORKS)
         self.web_module = bool(frameworks)
         self.module_framework = frameworks[0] if len(frameworks) == 1 else None
 
+    @cached_property
     def salesforce_pubsub(self) -> bool:
         """Salesforce's Pub/Sub API, not another gRPC service with a `Subscribe` method."""
-        if self._salesforce_pubsub is None:
-            self._salesforce_pubsub = self.subscriber_module or bool(PUBSUB_MARKERS.search(self.facts.text))
-        return self._salesforce_pubsub
+        return self.subscriber_module or bool(PUBSUB_MARKERS.search(self.facts.text))
 
+    @cached_property
     def payload_marked(self) -> bool:
         """Some Salesforce payload marker is in the file: no route's code can show one otherwise, so
         the routes' code need not be generated (it is cut from this text, give or take indentation)."""
-        if self._payload_marked is None:
-            self._payload_marked = any(pattern.search(self.facts.text) for _, pattern in PAYLOADS)
-        return self._payload_marked
+        return any(pattern.search(self.facts.text) for _, pattern in PAYLOADS)
 
     def handler_of(self, function: cst.FunctionDef) -> Consumer | None:
         if self._handlers is None:
@@ -412,7 +409,7 @@ class _Scan:
     def _add_route(self, function: cst.FunctionDef, route: _Route, owner: str | None, nested: dict[str, cst.FunctionDef]) -> list[Consumer]:
         """Add the route; return the same-module functions a Salesforce route calls, as consumers fed by it."""
         name = f"{owner}.{function.name.value}" if owner else function.name.value
-        if not route.methods & POSTING or not self.index.payload_marked():
+        if not route.methods & POSTING or not self.index.payload_marked:
             self._add(Consumer(WEBHOOK, function, f"the route `{name}`", framework=route.framework))
             return []
         helpers, text = self._read_route(function, owner, nested)
