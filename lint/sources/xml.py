@@ -47,10 +47,12 @@ class XmlDocument:
         return self.path.rsplit("/", 1)[-1]
 
 
-class _Refused(Exception):
-    def __init__(self, line: int, column: int, message: str) -> None:
+class XmlError(Exception):
+    """The file is not XML intlint reads: IL001 at `line`:`column`; `syntax` for malformed XML (maybe a template)."""
+
+    def __init__(self, line: int, column: int, message: str, syntax: bool = False) -> None:
         super().__init__(message)
-        self.line, self.column, self.message = line, column, message
+        self.line, self.column, self.message, self.syntax = line, column, message, syntax
 
 
 @dataclass
@@ -61,7 +63,7 @@ class _Open:
     children: list[XmlElement] = field(default_factory=list)
 
 
-class _Reader:
+class Reader:
     """Builds the element tree and collects `intlint:` comments from expat's callbacks."""
 
     def __init__(self, data: bytes) -> None:
@@ -79,6 +81,15 @@ class _Reader:
         self.root: XmlElement | None = None
         self.directives: list[Directive] = []
 
+    def read(self, document: bytes | str) -> None:
+        """Parse `document` (`self.data`, or its text: expat then ignores the declared encoding); raises XmlError."""
+        try:
+            self.parser.Parse(document, True)
+        except expat.ExpatError as error:
+            raise XmlError(error.lineno, error.offset + 1, f"XML syntax error: {expat.ErrorString(error.code)}", syntax=True) from None
+        except LookupError as error:  # expat asks Python for an encoding it does not know itself
+            raise XmlError(1, 1, f"the XML declaration names an encoding Python does not know ({error})") from None
+
     def _position(self) -> tuple[int, int]:
         return self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1
 
@@ -86,7 +97,7 @@ class _Reader:
         # expat calls this at the end of the declaration's head (its `[` or `>`); point at `<!DOCTYPE` itself.
         start = self.data.find(b"<!DOCTYPE")
         where = line_and_column(self.data, start) if start != -1 else self._position()
-        raise _Refused(*where, "the file declares a DOCTYPE, which Salesforce metadata never has; it is not read, so its entities cannot expand or be fetched")
+        raise XmlError(*where, "the file declares a DOCTYPE, which Salesforce metadata never has; it is not read, so its entities cannot expand or be fetched")
 
     def _start(self, name: str, _attributes: dict) -> None:
         tag = name.rsplit(" ", 1)[-1]
@@ -115,16 +126,12 @@ class _Reader:
 
 
 def lint_file(path: str, data: bytes, rules: Sequence[type[XmlRule]], options: Mapping[str, Any]) -> SourceResult:
-    reader = _Reader(data)
+    reader = Reader(data)
     try:
-        reader.parser.Parse(data, True)
-    except expat.ExpatError as error:
-        failed = parse_error(path, error.lineno, error.offset + 1, f"XML syntax error: {expat.ErrorString(error.code)}")
-        return skipped_template(path, data, "XML") or SourceResult([failed], [])
-    except _Refused as refused:
-        return SourceResult([parse_error(path, refused.line, refused.column, refused.message)], [])
-    except LookupError as error:  # expat asks Python for an encoding it does not know itself
-        return SourceResult([parse_error(path, 1, 1, f"the XML declaration names an encoding Python does not know ({error})")], [])
+        reader.read(data)
+    except XmlError as error:
+        failed = SourceResult([parse_error(path, error.line, error.column, error.message)], [])
+        return (skipped_template(path, data, "XML") if error.syntax else None) or failed
     document = XmlDocument(path, reader.root)
     applicable = [rule for rule in rules if not rule.files or document.file_name.endswith(rule.files)]
     return SourceResult(run_checks(path, applicable, options, "check_xml", document), reader.directives)
