@@ -1,4 +1,4 @@
-"""IL301, IL302, IL303, IL207 (and IL601, IL507, IL509) on the Salesforce DX fixture project and on small multi-file trees.
+"""IL301, IL302, IL303, IL207 (and IL601, IL507, IL509, IL103) on the Salesforce DX fixture project and on small multi-file trees.
 
 The fixture project's call chains cross files, so these tests run the whole
 engine (discovery, the once-per-run index, the rules) rather than one file.
@@ -69,6 +69,7 @@ def test_every_finding_of_the_fixture_project(project):
         ("IL409", "classes/ShipmentEventPublisher.cls", 8, 9, "high"),
         ("IL409", "classes/ShipmentEventPublisher.cls", 12, 38, "high"),
         ("IL207", "classes/ShipmentService.cls", 10, 59, "high"),
+        ("IL103", "externalServiceRegistrations/ERP_Shipments.externalServiceRegistration-meta.xml", 15, 284, "high"),
         ("IL601", "objects/Invoice_Paid__e/Invoice_Paid__e.object-meta.xml", 2, 1, "high"),
         ("IL301", "triggers/CaseTrigger.trigger", 2, 5, "high"),
         ("IL301", "triggers/OpportunityTrigger.trigger", 3, 9, "medium"),

@@ -470,7 +470,8 @@ class RetryWithoutIdempotencyKey(PythonRule, ConfigRule):
     Calls to the Salesforce data API (`/services/data/...`) are left to IL101:
     it takes no idempotency key, the fix there is an upsert.
 
-    In config it reads OpenAPI 2 and 3 specs (what External Services register):
+    In config it reads OpenAPI 2 and 3 specs (what External Services register,
+    also the spec inside an `*.externalServiceRegistration-meta.xml`):
     a POST operation whose parameters (its own, its path's, `$ref`s followed)
     declare no such header and whose request body has no such field. Token,
     search and GraphQL endpoints are not creates and are not flagged.
@@ -603,6 +604,19 @@ class RetryWithoutIdempotencyKey(PythonRule, ConfigRule):
             ' "definitions": {"Invoice": {"type": "object", "properties": {"amount": {"type": "number"}}}}}\n',
             path="external-services/invoices.json",
             line=2,
+        ),
+        # The spec of a registration as the org returns it: escaped JSON in `<schema>`.
+        Example(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<ExternalServiceRegistration xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+            "    <label>Shipments</label>\n"
+            "    <schema>{&quot;openapi&quot;:&quot;3.0.1&quot;,&quot;info&quot;:{&quot;title&quot;:&quot;Shipments&quot;,&quot;version&quot;:&quot;1&quot;},"
+            "&quot;paths&quot;:{&quot;/shipments&quot;:{&quot;post&quot;:{&quot;operationId&quot;:&quot;createShipment&quot;,"
+            "&quot;responses&quot;:{&quot;201&quot;:{&quot;description&quot;:&quot;Created&quot;}}}}}}</schema>\n"
+            "    <schemaType>OpenApi3</schemaType>\n"
+            "</ExternalServiceRegistration>\n",
+            path="externalServiceRegistrations/Shipments.externalServiceRegistration-meta.xml",
+            line=4,
         ),
     ]
 

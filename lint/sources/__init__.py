@@ -23,26 +23,24 @@ class SourceKind:
     module: str | None  # the module exposing `lint_file`; None while the kind is a slot
     cross_file: bool = False  # its module builds one index of all the run's files of the kind (`build_index`)
 
-    def matches(self, path: PurePosixPath) -> bool:
-        return path.name.lower().endswith(self.suffixes)
 
-
-# Order matters: `-meta.xml` must win over any later, broader suffix.
+# A file's kind is the one with the longest suffix its name ends with: an External Service registration
+# (`*.externalServiceRegistration-meta.xml`) is config, the OpenAPI spec inside (config_registration), not metadata.
+REGISTRATION_SUFFIX = ".externalserviceregistration-meta.xml"
 KINDS: tuple[SourceKind, ...] = (
     SourceKind("py", (".py",), "example.py", "lint.sources.python"),
     SourceKind("xml", ("-meta.xml",), "Example.object-meta.xml", "lint.sources.xml"),
     SourceKind("apex", (".cls", ".trigger"), "Example.cls", "lint.sources.apex", cross_file=True),
-    SourceKind("cfg", (".yml", ".yaml", ".json", ".properties"), "example.yml", "lint.sources.config"),
+    SourceKind("cfg", (".yml", ".yaml", ".json", ".properties", REGISTRATION_SUFFIX), "example.yml", "lint.sources.config"),
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}
+_BY_SUFFIX = sorted(((suffix, kind) for kind in KINDS for suffix in kind.suffixes), key=lambda entry: -len(entry[0]))
 
 
 def kind_of(path: str | PurePosixPath) -> SourceKind | None:
-    path = PurePosixPath(path)
-    for kind in KINDS:
-        if kind.matches(path):
-            return kind
-    return None
+    """The kind of a file, by its name; None: intlint does not read such files."""
+    name = PurePosixPath(path).name.lower()
+    return next((kind for suffix, kind in _BY_SUFFIX if name.endswith(suffix)), None)
 
 
 def load_source(kind: SourceKind):

@@ -1,4 +1,5 @@
-"""Integration config (YAML, JSON, .properties): a position-aware load, dialect detection, then the config rules.
+"""Integration config (YAML, JSON, .properties, External Service registrations): a position-aware load, dialect
+detection, then the config rules.
 
 A file is parsed only when it could configure a Salesforce integration
 (`config_dialects.worth_parsing`), and each document is checked only when it
@@ -13,9 +14,12 @@ from __future__ import annotations
 
 import gc
 import importlib
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
+from lint.findings import Finding
 from lint.rules.base import ConfigRule
+from lint.sources import REGISTRATION_SUFFIX
 from lint.sources.config_dialects import concerns_salesforce, detect, worth_parsing
 from lint.sources.config_load import Loaded, LoadError, TooDeep
 from lint.sources.config_model import ConfigDocument
@@ -23,7 +27,8 @@ from lint.sources.model import run_checks
 from lint.sources.result import SourceResult, line_and_column, parse_error, skipped_template
 
 RULE_BASE = ConfigRule
-FORMATS = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".properties": "properties"}
+FORMATS = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".properties": "properties", REGISTRATION_SUFFIX: "registration"}
+LANGUAGES = {"yaml": "YAML", "json": "JSON", "properties": "PROPERTIES", "registration": "XML"}  # for messages
 NOT_SCANNED = SourceResult([], [], scanned=False)
 
 
@@ -34,11 +39,11 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[ConfigRule]], options
     text, error = _decode(path, data)
     if error is not None:
         return SourceResult([error], [])
-    file_format = FORMATS[file_name[file_name.rfind(".") :].lower()]
+    file_format = next(name for suffix, name in FORMATS.items() if file_name.lower().endswith(suffix))
     try:
         loaded = _load(file_format, text)
     except LoadError as failure:
-        return skipped_template(path, data, file_format.upper()) or SourceResult([parse_error(path, failure.line, failure.column, failure.message)], [])
+        return skipped_template(path, data, LANGUAGES[file_format]) or SourceResult([parse_error(path, failure.line, failure.column, failure.message)], [])
     except TooDeep:
         return SourceResult([], [], notices=[f"skipped {path}: it is nested too deeply to be integration config"], scanned=False)
     concerns = concerns_salesforce(path, data)
@@ -50,11 +55,19 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[ConfigRule]], options
     if not documents:
         return NOT_SCANNED
     findings = [
-        finding
+        _placed(finding, loaded)
         for document in documents
         for finding in run_checks(path, [rule for rule in rules if _reads(rule, document)], options, "check_config", document)
     ]
     return SourceResult(findings, loaded.directives, notices=_duplicate_notices(path, loaded))
+
+
+def _placed(finding: Finding, loaded: Loaded) -> Finding:
+    """The finding where it is in the file (a registration's spec is a part of the file, see config_registration)."""
+    if loaded.moved is None:
+        return finding
+    related = tuple(replace(location, span=loaded.place(location.span)) if location.path == finding.path else location for location in finding.related)
+    return replace(finding, span=loaded.place(finding.span), related=related)
 
 
 def _load(file_format: str, text: str) -> Loaded:
@@ -93,8 +106,8 @@ def _decode(path: str, data: bytes):
 
 
 def _duplicate_notices(path: str, loaded: Loaded) -> list[str]:
-    return [
-        f"{path}:{later.span.start_line}:{later.span.start_column}: key `{later.text}` is given twice "
-        f"(first on line {earlier.span.start_line}); the later value is the one used"
-        for earlier, later in loaded.duplicates
-    ]
+    notices = []
+    for earlier, later in loaded.duplicates:
+        first, again = loaded.place(earlier.span), loaded.place(later.span)
+        notices.append(f"{path}:{again.start_line}:{again.start_column}: key `{later.text}` is given twice (first on line {first.start_line}); the later value is the one used")
+    return notices

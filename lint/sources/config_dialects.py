@@ -4,8 +4,9 @@ A file is parsed only when its bytes could configure a Salesforce integration
 (`worth_parsing`); a document is scanned only when it matches a dialect or the
 file mentions Salesforce, so CI workflows, Helm charts and docker-compose files
 cost one regular-expression search and produce nothing. An OpenAPI spec counts only
-as an External Service: when its file mentions Salesforce or sits in an
-`external-services/` folder; the specs of other services a repository keeps, its own
+as an External Service: when its file mentions Salesforce, sits in an
+`external-services/` folder or is registered (an `*.externalServiceRegistration-meta.xml`
+or the spec Salesforce DX keeps beside one); the specs of other services a repository keeps, its own
 or vendored, configure no Salesforce integration. The dialect is recorded on the
 document: rules pick the dialects they read, and messages name it.
 This module also gives rules the entities of the simple dialects (CumulusCI
@@ -46,8 +47,10 @@ _WORTH_PARSING = re.compile(
     _MENTIONS_SALESFORCE + rb"""|sf_object|(?:^|[{,\s])["']?api_type["']?\s*[:=]""",
     re.IGNORECASE | re.MULTILINE,
 )
-# A folder of the specs registered as External Services: `external-services/`, `externalServices/`.
-_EXTERNAL_SERVICES = re.compile(r"(?:^|/)external[-_]?services/", re.IGNORECASE)
+# Where the specs registered as External Services are: a folder of them (`external-services/`, `externalServices/`),
+# Salesforce DX's `externalServiceRegistrations/` (a registration's spec can be kept there beside its metadata), and
+# the registrations themselves (config_registration).
+_EXTERNAL_SERVICES = re.compile(r"(?:^|/)(?:external[-_]?services|externalServiceRegistrations)/|\.externalServiceRegistration-meta\.xml$", re.IGNORECASE)
 # Machine-written files that name packages, not integrations (`@salesforce/cli` in a lockfile).
 GENERATED = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml"})
 
@@ -138,7 +141,8 @@ def _connector_name(root: Mapping, settings: Mapping) -> str:
 # -- detection -------------------------------------------------------------------------------
 
 
-def _is_openapi(root: Node) -> bool:
+def is_openapi(root: Node) -> bool:
+    """An OpenAPI 2 or 3 document: its version and its `paths`."""
     if not isinstance(root, Mapping):
         return False
     version = root.scalar("openapi") or root.scalar("swagger")
@@ -172,7 +176,7 @@ def _is_tap(root: Node) -> bool:
 
 
 _DETECTORS: tuple[tuple[Dialect, Callable[[Node], bool]], ...] = (
-    (OPENAPI, _is_openapi),
+    (OPENAPI, is_openapi),
     (CUMULUSCI, _is_cumulusci),
     (KAFKA_CONNECT, _is_kafka_connect),
     (CAMEL, _is_camel),

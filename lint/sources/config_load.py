@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Callable
 
 from lint.findings import Span
 from lint.sources.config_model import Node, Scalar
@@ -24,6 +25,12 @@ class Loaded:
     roots: list[Node]  # one per document (a YAML stream may hold several)
     directives: list[Directive] = field(default_factory=list)
     duplicates: list[tuple[Scalar, Scalar]] = field(default_factory=list)  # (key given first, key given again)
+    # Where a span of the loaded text is in the file, when that text was taken out of it (config_registration).
+    moved: Callable[[Span], Span] | None = None
+
+    def place(self, span: Span) -> Span:
+        """A span of the loaded text, in the file."""
+        return self.moved(span) if self.moved is not None else span
 
 
 class LoadError(Exception):

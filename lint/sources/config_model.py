@@ -148,7 +148,7 @@ class ConfigDocument:
     """One document of a config file (a YAML stream may hold several) and the dialect it was recognised as."""
 
     path: str  # the file's relative POSIX path
-    format: str  # "yaml", "json" or "properties"
+    format: str  # "yaml", "json", "properties" or "registration" (an External Service registration's spec)
     root: Node
     dialect: Dialect
     index: int = 0  # the document's place in a multi-document YAML stream

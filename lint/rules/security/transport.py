@@ -85,7 +85,8 @@ class PlaintextEndpoint(SecurityRule, ConfigRule):
     last word is `url`, `uri`, `endpoint`, `host`, `instance`, `server`,
     `address`: `loginUrl`, `instanceUrl`, `salesforce.instance`, `base_url`),
     a Camel route's `to`/`from`/`uri`, and Camel endpoint options; in OpenAPI
-    specs, `servers[*].url` (with server variables' defaults), OAuth
+    specs (also inside an `*.externalServiceRegistration-meta.xml`),
+    `servers[*].url` (with server variables' defaults), OAuth
     `tokenUrl`/`authorizationUrl`, and Swagger 2 `schemes: [http]` with a
     `host`. Not flagged besides: links for people and proxies (`homepage`,
     `license`, `externalDocs`, `proxy_url`, `callback_url`), descriptions,
@@ -177,6 +178,17 @@ class PlaintextEndpoint(SecurityRule, ConfigRule):
         ),
         Example("openapi: 3.0.3\ninfo:\n  title: ERP\nservers:\n  - url: http://erp.acme.com/api\npaths: {}\n", path="external-services/erp.yaml", line=5),
         Example("swagger: '2.0'\ninfo:\n  title: ERP\nhost: erp.acme.com\nschemes:\n  - http\npaths: {}\n", path="external-services/erp.yaml", line=6),
+        # A registration whose spec is kept as YAML in `<schema>`.
+        Example(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<ExternalServiceRegistration xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+            "    <label>ERP</label>\n"
+            "    <schema>openapi: 3.0.3\ninfo:\n  title: ERP\n  version: '1'\nservers:\n  - url: http://erp.acme.com/api\npaths: {}\n</schema>\n"
+            "    <schemaType>OpenApi3</schemaType>\n"
+            "</ExternalServiceRegistration>\n",
+            path="force-app/main/default/externalServiceRegistrations/ERP.externalServiceRegistration-meta.xml",
+            line=9,
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
