@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -153,6 +154,13 @@ def test_rules_and_rule(project):
         assert section in explained.output
     missing = invoke("rule", "IL999")
     assert missing.exit_code == 2 and "no rule IL999" in missing.output
+
+
+def test_rule_examples_are_fenced_in_their_own_language():
+    explained = invoke("rule", "IL505").output
+    fences = re.findall(r"^`([^`]+)`(?: \(line \d+\))?:\n\n```(\w+)$", explained, re.MULTILINE)
+    languages = {path.rsplit(".", 1)[-1] if not path.endswith("-meta.xml") else "meta.xml": language for path, language in fences}
+    assert languages == {"py": "python", "yml": "yaml", "yaml": "yaml", "meta.xml": "xml"}
 
 
 def test_missing_path_is_a_one_line_usage_error(project):

@@ -45,8 +45,11 @@ def _example(example: Example) -> str:
     return f"\n`{example.path}`{where}:\n\n```{language}\n{example.code.rstrip()}\n```\n"
 
 
+CONFIG_LANGUAGES = {".json": "json", ".properties": "properties", "-meta.xml": "xml"}  # else YAML; `-meta.xml`: a registration
+
+
 def _config_language(path: str) -> str:
-    return "json" if path.endswith(".json") else "properties" if path.endswith(".properties") else "yaml"
+    return next((language for suffix, language in CONFIG_LANGUAGES.items() if path.lower().endswith(suffix)), "yaml")
 
 
 def _rule_record(rule: type[Rule]) -> dict:
