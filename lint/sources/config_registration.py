@@ -18,8 +18,8 @@ from lint.findings import Span
 from lint.sources.config_dialects import is_openapi
 from lint.sources.config_json import load as load_json
 from lint.sources.config_load import Loaded, LoadError, Positions
-from lint.suppressions import Directive
 from lint.sources.xml import Reader, XmlError
+from lint.suppressions import Directive
 
 
 @dataclass(frozen=True)
