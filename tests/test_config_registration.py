@@ -146,3 +146,13 @@ def test_a_key_given_twice_is_noted_where_it_is_in_the_file():
     assert result.notices == (
         f"{FOLDER}/ERP_Orders.externalServiceRegistration-meta.xml:4:{column}: key `paths` is given twice (first on line 4); the later value is the one used",
     )
+
+
+def test_a_swagger_2_spec_spread_over_lines_as_metadata_api_examples_show_it():
+    spec = escaped('{\n  "swagger": "2.0",\n  "host": "bank.acme.com",\n  "schemes": ["http"],\n  "paths": {\n    "/transfers": {"post": {}}\n  }\n}')
+    text = registration(spec, before="    <label>BankService</label>\n    <namedCredential>Bank</namedCredential>\n")
+    lines = text.splitlines()
+    assert [(code, line, column) for code, line, column, *_ in findings(text)] == [
+        ("IL505", 8, lines[7].index("[") + 2),
+        ("IL103", 10, lines[9].index("&quot;post") + 1),
+    ]
