@@ -38,18 +38,20 @@ def render_rule(rule: type[Rule], *, color: bool) -> str:
     return _capture(Markdown(markdown), color) if color else markdown + "\n"
 
 
+FENCES = {"py": "python", "apex": "java", "xml": "xml"}  # by source kind; config by its format
+
+
 def _example(example: Example) -> str:
     kind = kind_of(example.path)
-    language = {"py": "python", "cfg": _config_language(example.path), "apex": "java", "xml": "xml"}.get(kind.name if kind else "", "")
+    language = _config_language(example.path) if kind is not None and kind.name == "cfg" else FENCES.get(kind.name if kind else "", "")
     where = f" (line {example.line})" if example.line else ""
     return f"\n`{example.path}`{where}:\n\n```{language}\n{example.code.rstrip()}\n```\n"
 
 
-CONFIG_LANGUAGES = {".json": "json", ".properties": "properties", "-meta.xml": "xml"}  # else YAML; `-meta.xml`: a registration
-
-
 def _config_language(path: str) -> str:
-    return next((language for suffix, language in CONFIG_LANGUAGES.items() if path.lower().endswith(suffix)), "yaml")
+    from lint.sources.config import LANGUAGES, format_of  # the config source: only for a config example
+
+    return LANGUAGES[format_of(path)].lower()
 
 
 def _rule_record(rule: type[Rule]) -> dict:

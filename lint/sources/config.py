@@ -39,7 +39,7 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[ConfigRule]], options
     text, error = _decode(path, data)
     if error is not None:
         return SourceResult([error], [])
-    file_format = next(name for suffix, name in FORMATS.items() if file_name.lower().endswith(suffix))
+    file_format = format_of(file_name)
     try:
         loaded = _load(file_format, text)
     except LoadError as failure:
@@ -60,6 +60,11 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[ConfigRule]], options
         for finding in run_checks(path, [rule for rule in rules if _reads(rule, document)], options, "check_config", document)
     ]
     return SourceResult(findings, loaded.directives, notices=_duplicate_notices(path, loaded))
+
+
+def format_of(file_name: str) -> str:
+    """The format of a config file by its name: a key of LANGUAGES."""
+    return next(name for suffix, name in FORMATS.items() if file_name.lower().endswith(suffix))
 
 
 def _placed(finding: Finding, loaded: Loaded) -> Finding:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from lint.sources import REGISTRATION_SUFFIX
 from lint.sources.config_camel import endpoints
 from lint.sources.config_model import Mapping, Node, Scalar
 from lint.sources.config_paths import Match
@@ -50,7 +51,7 @@ _WORTH_PARSING = re.compile(
 # Where the specs registered as External Services are: a folder of them (`external-services/`, `externalServices/`),
 # Salesforce DX's `externalServiceRegistrations/` (a registration's spec can be kept there beside its metadata), and
 # the registrations themselves (config_registration).
-_EXTERNAL_SERVICES = re.compile(r"(?:^|/)(?:external[-_]?services|externalServiceRegistrations)/|\.externalServiceRegistration-meta\.xml$", re.IGNORECASE)
+_EXTERNAL_SERVICES = re.compile(rf"(?:^|/)(?:external[-_]?services|externalServiceRegistrations)/|{re.escape(REGISTRATION_SUFFIX)}$", re.IGNORECASE)
 # Machine-written files that name packages, not integrations (`@salesforce/cli` in a lockfile).
 GENERATED = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml"})
 
