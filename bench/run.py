@@ -96,9 +96,13 @@ KEEP_PARSED = textwrap.dedent(
 
 @dataclass
 class Timing:
-    seconds: float  # median wall time
-    peak_mb: float  # peak RSS of the largest process, median over the runs
     runs: tuple[float, ...]  # the wall time of each round
+    peak_mb: float  # peak RSS of the largest process, median over the runs
+
+    @property
+    def seconds(self) -> float:
+        """The median wall time."""
+        return statistics.median(self.runs)
 
     def ratio(self, other: "Timing") -> float:
         """The median of the rounds' ratios: measurements taken one after the other in a round ran on
@@ -272,7 +276,7 @@ def run_interleaved(planned: dict[str, Planned], env: dict[str, str], runs: int)
                 subprocess.run(measurement.before_each, cwd=measurement.cwd, env=env, check=True)
             samples[name].append(_measure_once(measurement.command, measurement.cwd, env))
     return {
-        name: Timing(statistics.median(s[0] for s in taken), statistics.median(s[1] for s in taken) / 1024, tuple(s[0] for s in taken))
+        name: Timing(tuple(s[0] for s in taken), statistics.median(s[1] for s in taken) / 1024)
         for name, taken in samples.items()
     }
 
