@@ -556,6 +556,24 @@ class RetryWithoutIdempotencyKey(PythonRule, ConfigRule):
             "components:\n  parameters:\n    IdempotencyKey: {name: Idempotency-Key, in: header, required: true, schema: {type: string}}\n",
             path="external-services/erp-orders.yaml",
         ),
+        # A registration's spec whose POST requires the key; a registration of an MCP server holds no OpenAPI spec.
+        Example(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<ExternalServiceRegistration xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+            "    <schema>openapi: 3.0.3\ninfo: {title: Invoices, version: '1'}\npaths:\n  /invoices:\n    post:\n"
+            "      parameters:\n        - {name: Idempotency-Key, in: header, required: true, schema: {type: string}}\n"
+            "      responses: {'201': {description: Created}}\n</schema>\n"
+            "</ExternalServiceRegistration>\n",
+            path="externalServiceRegistrations/Invoices.externalServiceRegistration-meta.xml",
+        ),
+        Example(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<ExternalServiceRegistration xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+            "    <registrationProviderType>ModelContextProtocol</registrationProviderType>\n"
+            "    <schema>{&quot;serverDescriptor&quot;:{&quot;protocolVersion&quot;:&quot;2025-06-18&quot;},&quot;tools&quot;:[]}</schema>\n"
+            "</ExternalServiceRegistration>\n",
+            path="externalServiceRegistrations/Tools.externalServiceRegistration-meta.xml",
+        ),
     ]
     invalid = [
         Example(
