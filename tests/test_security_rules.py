@@ -303,6 +303,16 @@ def test_tls_checks_turned_off_on_sessions_contexts_and_the_global_default():
     assert [(c, line) for c, line, _ in found(code)] == [("IL506", 5), ("IL506", 6), ("IL506", 7)]
 
 
+def test_tls_message_names_the_argument_without_the_layout_after_it():
+    code = """\
+        import requests
+        response = requests.post(
+            soap_url, body, headers=headers,verify=False, 
+            timeout=30)
+        """
+    assert messages(code) == [f"`requests.post` passes `verify=False`, which turns off certificate checks, {TLS_RISK}; remove it."]
+
+
 def test_tls_traps():
     code = """\
         import ssl

@@ -956,7 +956,7 @@ def _short_source(facts, expr: cst.BaseExpression | None, fallback: str) -> str:
 
 
 def _arguments(facts, node: cst.Call) -> str:
-    parts = [(f"{arg.keyword.value}=" if arg.keyword else arg.star) + facts.source(arg.value) for arg in node.args]
+    parts = [facts.argument_source(arg) for arg in node.args]
     text = ", ".join(parts)
     return text if len(text) <= 50 and "\n" not in text else "..."
 

@@ -409,6 +409,11 @@ class PythonFacts:
             code = self._sources[node] = _dotted_name(node) or self.module.code_for_node(node)
         return code
 
+    def argument_source(self, arg: cst.Arg) -> str:
+        """An argument's code for messages (`name=value`, `*rows`), without the comma and layout after it."""
+        prefix = f"{arg.keyword.value}=" if arg.keyword is not None else arg.star
+        return prefix + self.source(arg.value)
+
     def enclosing_loop(self) -> Loop | None:
         """The innermost loop around the current node within its function, if any."""
         loops = self.scope.loops

@@ -227,7 +227,7 @@ def _subscribe(index: ReplayFacts, call: cst.Call) -> Subscription | None:
             if number in REPLAY_NUMBERS:
                 return Subscription(COMETD, call, label, REPLAY_NUMBERS[number], f"replay ID `{number}`")
             if arg.keyword is not None:
-                return Subscription(COMETD, call, label, STORED if _given(arg.value) else None, f"`{facts.source(arg)}`")
+                return Subscription(COMETD, call, label, STORED if _given(arg.value) else None, f"`{facts.argument_source(arg)}`")
     return None
 
 

@@ -246,7 +246,7 @@ class _RetryIndex:
                 continue
             if not self._unsets(arg.value):
                 return True, None
-            unset = unset or f"`{name}={self.facts.source(arg.value)}`"
+            unset = unset or f"`{self.facts.argument_source(arg)}`"
         return False, unset
 
     def _unsets(self, value: cst.BaseExpression) -> bool:

@@ -447,7 +447,7 @@ class TlsVerificationDisabled(SecurityRule, ConfigRule):
             self.report(value, f"{setting.label} is `{value.text}`, which turns off certificate checks, {IMPERSONATION}; remove it.", hint=CONFIG_TLS_FIX)
 
     def _report_keyword(self, node: cst.Call, arg: cst.Arg, what: str, confidence: Confidence | None = None) -> None:
-        passed = clipped(self.facts.source(arg).rstrip(", "))
+        passed = clipped(self.facts.argument_source(arg))
         self.report(arg, f"{callee_label(self.facts, node)} passes `{passed}`, which {what}, {IMPERSONATION}; remove it.", hint=TLS_FIX, confidence=confidence)
 
     def _http_confidence(self, node: cst.Call) -> Confidence | None:
