@@ -145,6 +145,14 @@ class Login:
     version: cst.BaseExpression | None  # the API version argument, if given
 
 
+# Credentials of the flows that need no password, each a list of "one of these" names: passed beside a password,
+# simple_salesforce picks the first complete set at run time, so the call's configuration decides.
+OTHER_FLOWS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("session_id",), ("instance", "instance_url")),  # an existing session
+    (("consumer_key",), ("privatekey_file", "privatekey")),  # the JWT bearer flow
+)
+
+
 def password_login(rule: SecurityRule, call: cst.Call) -> Login | None:
     """How a simple_salesforce login call uses a password, in the order simple_salesforce checks its arguments."""
     qualified = rule.facts.qualified_name(call.func)
@@ -153,6 +161,8 @@ def password_login(rule: SecurityRule, call: cst.Call) -> Login | None:
     args = rule.arguments(call, LOGIN_SIGNATURES[qualified])
     if not rule.given(args, "password"):
         return None
+    if any(all(any(rule.given(args, name) for name in names) for names in flow) for flow in OTHER_FLOWS):
+        return None  # an adapter offering every flow: which one runs depends on the values that are None at run time
     if rule.given(args, "security_token"):
         kind = SOAP_TOKEN
     elif rule.given(args, "consumer_key") and rule.given(args, "consumer_secret"):

@@ -47,7 +47,10 @@ class PasswordFlow(SecurityRule, ConfigRule):
     `grant_type=password` (a `data=` dict or form string), and aiosfstream's
     `PasswordAuthenticator` and `SalesforceStreamingClient`. Files under test
     paths (`tests/`, `test/`, `test_*.py`, `*_test.py`, `conftest.py`) are not
-    checked.
+    checked, nor is a login that also passes another flow's credentials
+    (`session_id=` with `instance_url=`, `consumer_key=` with a private key):
+    simple_salesforce then uses the first set whose values are not None at run
+    time, so configuration picks the flow, as in a connector offering them all.
 
     In config: a flow chosen by name (`grant_type: password`, Kafka Connect's
     `salesforce.grant.type=PASSWORD`, Camel's `authenticationType:
@@ -108,6 +111,14 @@ class PasswordFlow(SecurityRule, ConfigRule):
         "jwt = Salesforce(username=user, consumer_key=key, privatekey_file='server.key')\n"
         "app = Salesforce(consumer_key=key, consumer_secret=secret, domain='acme.my')\n"
         "direct = Salesforce(instance_url=url, session_id=token)\n",
+        # A connector offering every flow: configuration decides which credentials are None.
+        "from simple_salesforce import Salesforce\n\n"
+        "def connect(conn, extras):\n"
+        "    return Salesforce(\n"
+        "        username=conn.login, password=conn.password, security_token=extras.get('security_token') or None,\n"
+        "        session_id=extras.get('session_id'), instance_url=extras.get('instance_url'),\n"
+        "        consumer_key=extras.get('consumer_key'), privatekey_file=extras.get('private_key_file'),\n"
+        "    )\n",
         # An explicit None is no password.
         "from simple_salesforce import SalesforceLogin\nSalesforceLogin(username=user, password=None, consumer_key=key, privatekey=pem)\n",
         "import requests\nrequests.post('https://login.salesforce.com/services/oauth2/token', data={'grant_type': 'client_credentials'}, timeout=10)\n",
