@@ -487,9 +487,13 @@ def test_a_version_constant_is_reported_once_where_it_is_set():
         V = 28.0
         old = Salesforce(instance_url=url, session_id=sid, version=V)
         bulk = Bulk(api_version=API_VERSION)
+        DEFAULT_API_VERSION = "29.0"
+        class Client:
+            def __init__(self, session_id, version=DEFAULT_API_VERSION):
+                self.sf_version = version  # the caller's version: the default is reported where it is set
         """
     findings = [(f.code, f.span.start_line, f.severity) for f in lint_snippet(code).findings if f.code == "IL509"]
-    assert findings == [("IL509", 2, Severity.WARNING), ("IL509", 6, Severity.ERROR)]
+    assert findings == [("IL509", 2, Severity.WARNING), ("IL509", 6, Severity.ERROR), ("IL509", 8, Severity.ERROR)]
 
 
 def test_confidence_is_high_for_typed_clients():

@@ -59,17 +59,12 @@ class SecurityRule(PythonRule, abstract=True):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.parameter_defaults: set[cst.BaseExpression] = set()
         self.in_tests = is_test_path(context.path)
         self._about_salesforce: bool | None = None
 
     def report(self, node: cst.CSTNode, message: str, **details) -> None:
         if self.checks_tests or not self.in_tests:
             super().report(node, message, **details)
-
-    def visit_Param(self, node: cst.Param) -> None:
-        if node.default is not None:
-            self.parameter_defaults.add(node.default)
 
     def about_salesforce(self) -> bool:
         """Whether the module imports a Salesforce client or mentions Salesforce: read once, and only when a
@@ -80,9 +75,9 @@ class SecurityRule(PythonRule, abstract=True):
         return self._about_salesforce
 
     def constant(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
-        """The expression a name or `self.X` stands for, or the expression itself; None when unknown or a parameter's default."""
-        value = self.facts.value_of(expr)
-        return None if value is None or value in self.parameter_defaults else value
+        """The expression a name or `self.X` stands for, or the expression itself; None when unknown or a parameter
+        (its default is only what a caller may leave out, even when it names a constant)."""
+        return self.facts.value_of(expr, defaults=False)
 
     def arguments(self, call: cst.Call, params: tuple[str, ...] = ()) -> dict[str, cst.BaseExpression]:
         """A call's arguments by parameter name: keywords, positionals by `params`, and keys of a `**` dict literal."""

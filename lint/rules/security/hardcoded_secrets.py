@@ -167,7 +167,6 @@ class HardcodedSecret(SecurityRule, ConfigRule):
                 self._check_bearer(node.value, "the `Authorization` header")
 
     def visit_Param(self, node: cst.Param) -> None:
-        super().visit_Param(node)
         if node.default is not None and node.name.value in SECRET_NAMES:
             self._check(node.default, node.name.value, f"the default of parameter `{node.name.value}`", follow=False)
 
