@@ -40,7 +40,7 @@ class TypeProbe(PythonRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        receiver = self.facts.type_of(func.value) if isinstance(func, cst.Attribute) else None
+        receiver = self.facts.method_owner(func) if isinstance(func, cst.Attribute) else None
         loop = self.facts.enclosing_loop()
         self.report(
             node,
@@ -131,6 +131,41 @@ def test_self_attribute_parameter_annotation_and_getter():
     )
     assert facts["self.sf.Lead.update"][1] == "simple_salesforce.SFType"
     assert facts["conn.Case.create"][1] == "simple_salesforce.SFType"
+
+
+def test_self_in_a_client_subclass_is_the_client_unless_the_method_is_its_own():
+    facts = probe(
+        """
+        import requests
+        from simple_salesforce import Salesforce
+
+        class OrgSession(requests.Session):
+            def login(self, data):
+                return self.post(TOKEN_URL, data=data)
+
+            def put(self, path, **kwargs):
+                return super().put(BASE + path, timeout=10, **kwargs)
+
+            def save(self, record):
+                return self.put("/sobjects/Account", json=record)
+
+            @classmethod
+            def default(cls):
+                return cls.get(URL)
+
+        class Org(Salesforce):
+            def accounts(self):
+                return self.query_all("SELECT Id FROM Account")
+
+        def use():
+            OrgSession().put("/sobjects/Contact", json={})
+        """
+    )
+    assert facts["self.post"][1] == "requests.Session"
+    assert facts["self.put"][1] == "-"  # the class's own `put`
+    assert facts["OrgSession().put"][1] == "-"
+    assert facts["cls.get"][1] == "-"  # the class, not an instance
+    assert facts["self.query_all"][1] == "simple_salesforce.Salesforce"
 
 
 def test_rebinding_a_name_forgets_the_client():

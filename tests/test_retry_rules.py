@@ -162,6 +162,29 @@ def test_timeouts_injected_by_session_and_adapter_subclasses():
         session.post("https://example.com/orders", json={})
         """
     assert lines("IL401", passes_its_parameter_on) == [10]
+    requests_of_its_own = """
+        import requests
+
+        class SoapSession(requests.Session):
+            def login(self, envelope):
+                return self.post(LOGIN_URL, data=envelope)
+
+        class TimeoutSession(requests.Session):
+            def request(self, method, url, **kwargs):
+                kwargs.setdefault("timeout", 30)
+                return super().request(method, url, **kwargs)
+
+            def login(self, envelope):
+                return self.post(LOGIN_URL, data=envelope)
+
+        class ApiSession(requests.Session):
+            def post(self, path, **kwargs):
+                return super().post(BASE + path, timeout=10, **kwargs)
+
+            def create(self, record):
+                return self.post("/sobjects/Account", json=record)
+        """
+    assert lines("IL401", requests_of_its_own) == [6]  # the subclass's own `post` and `request` are its code
 
 
 def test_sftype_writes_follow_the_client_to_where_it_is_built():

@@ -692,7 +692,7 @@ class RetryWithoutIdempotencyKey(PythonRule, ConfigRule):
             if not isinstance(func, cst.Attribute):
                 return None
             verb = func.attr.value
-            if verb == "apexecute" and self.facts.is_type(func.value, SALESFORCE):
+            if verb == "apexecute" and self.facts.is_method_of(func, SALESFORCE):
                 method = self._text(_argument(node, "method", 1)) or "GET"
                 return (method.upper(), self._text(_argument(node, "action", 0))) if method.upper() in HTTP_WRITE_VERBS.values() else None
             if (verb not in HTTP_WRITE_VERBS and verb != "request") or not self._is_http_client(func.value):
@@ -899,8 +899,8 @@ class ConsumerWithoutDedupe(PythonRule):
         """A POST through requests/httpx to a non-Salesforce endpoint (not a token request)."""
         func = node.func
         qualified = self.facts.qualified_name(func) or ""
-        receiver = self.facts.type_of(func.value)
-        if qualified.rpartition(".")[0] not in HTTP_MODULES and (receiver is None or receiver.qualified not in HTTP_CLIENT_TYPES):
+        client = isinstance(func, cst.Attribute) and self.facts.is_method_of(func, *HTTP_CLIENT_TYPES)
+        if qualified.rpartition(".")[0] not in HTTP_MODULES and not client:
             return False
         url = keyword(node, "url") or (positional(node)[0] if positional(node) else None)
         text = self.facts.string_template(url.value) if url is not None else None

@@ -116,7 +116,7 @@ def http_request(facts: PythonFacts, call: cst.Call) -> HttpRequest | None:
         return HttpRequest(None, argument(call, "url", 0))
     module, _, verb = (qualified or "").rpartition(".")
     if module not in HTTP_LIBRARIES:
-        if not (isinstance(func, cst.Attribute) and facts.is_type(func.value, *HTTP_CLIENT_TYPES)):
+        if not (isinstance(func, cst.Attribute) and facts.is_method_of(func, *HTTP_CLIENT_TYPES)):
             return None
         verb = func.attr.value
     if verb in METHOD_FIRST:
@@ -132,7 +132,7 @@ def is_http_library_call(facts: PythonFacts, call: cst.Call) -> bool:
     """A function of requests/httpx/aiohttp (`httpx.Client(...)`, `requests.get`) or a method of one of their clients."""
     func = call.func
     module = (facts.qualified_name(func) or "").rpartition(".")[0]
-    return module in HTTP_LIBRARIES or (isinstance(func, cst.Attribute) and facts.is_type(func.value, *HTTP_CLIENT_TYPES))
+    return module in HTTP_LIBRARIES or (isinstance(func, cst.Attribute) and facts.is_method_of(func, *HTTP_CLIENT_TYPES))
 
 
 def _read(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
@@ -146,7 +146,7 @@ def _read(facts: PythonFacts, call: cst.Call) -> ClientCall | None:
     func = call.func
     if not isinstance(func, cst.Attribute):
         return None
-    receiver = facts.type_of(func.value)
+    receiver = facts.method_owner(func)
     method = func.attr.value
     if receiver is not None and receiver.qualified in HTTP_METHODS:
         methods, client = HTTP_METHODS[receiver.qualified]

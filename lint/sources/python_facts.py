@@ -395,6 +395,17 @@ class PythonFacts:
         found = self.type_of(expr)
         return found is not None and found.qualified in qualified
 
+    def method_owner(self, func: cst.Attribute) -> ObjectType | None:
+        """The known type whose method `func` (`session.post`) calls: its receiver's, unless the receiver is an
+        instance of a same-module subclass that defines the method itself (its own code, not the library's)."""
+        found = self.type_of(func.value)
+        info = self.classes.get(found.via_class) if found is not None and found.via_class else None
+        return None if info is not None and func.attr.value in info.methods else found
+
+    def is_method_of(self, func: cst.Attribute, *qualified: str) -> bool:
+        found = self.method_owner(func)
+        return found is not None and found.qualified in qualified
+
     @property
     def text(self) -> str:
         """The module's source code."""
@@ -608,6 +619,11 @@ class PythonFacts:
         if parent.kind == "class" and params and not _is_staticmethod(node):
             scope.self_name = params[0].name.value
         _bind_parameters(self, scope, params)
+        info = parent.class_info
+        if info is not None and scope.self_name is not None and info.known_base() and not _has_decorator(node, "classmethod"):
+            # A subclass of a client: `self.post(...)` in its methods is the client's request.
+            this = scope.names[scope.self_name]
+            this.object_type = this.object_type or ObjectType(info.known_base(), via_class=info.name)
         mapped = self._map_lambdas.get(node) if isinstance(node, cst.Lambda) else None
         if mapped is not None:
             scope.loops.append(mapped)
@@ -661,7 +677,7 @@ class PythonFacts:
         if qualified is None and isinstance(call.func, cst.Name) and call.func.value == "open" and self.lookup("open") is None:
             return ObjectType(FILE)
         if isinstance(call.func, cst.Attribute):
-            owner = self.type_of(call.func.value)
+            owner = self.method_owner(call.func)
             result = METHOD_RESULTS.get((owner.qualified, call.func.attr.value)) if owner else None
             if result is not None:
                 return ObjectType(result)
@@ -1019,9 +1035,11 @@ def _is_name(expr: cst.BaseExpression, name: str) -> bool:
 
 
 def _is_staticmethod(node: cst.FunctionDef | cst.Lambda) -> bool:
-    if not isinstance(node, cst.FunctionDef):
-        return True
-    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+    return not isinstance(node, cst.FunctionDef) or _has_decorator(node, "staticmethod")
+
+
+def _has_decorator(node: cst.FunctionDef | cst.Lambda, name: str) -> bool:
+    return isinstance(node, cst.FunctionDef) and any(isinstance(d.decorator, cst.Name) and d.decorator.value == name for d in node.decorators)
 
 
 def _dotted(expr: cst.BaseExpression) -> str:

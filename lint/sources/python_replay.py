@@ -353,7 +353,7 @@ def _stores_replay(facts: PythonFacts, call: cst.Call) -> bool:
 def _is_http(facts: PythonFacts, func: cst.Attribute) -> bool:
     """`requests.put(...)`, `session.put(...)`, `httpx_client.put(...)`: an HTTP request, not a store."""
     module = (facts.qualified_name(func) or "").rpartition(".")[0]
-    return module in HTTP_MODULES or facts.is_type(func.value, *HTTP_CLIENTS)
+    return module in HTTP_MODULES or facts.is_method_of(func, *HTTP_CLIENTS)
 
 
 def _mentions_replay(facts: PythonFacts, expr: cst.BaseExpression) -> bool:

@@ -145,7 +145,7 @@ def _typed_call(facts: PythonFacts, call: cst.Call) -> SalesforceCall | None:
     func = call.func
     if not isinstance(func, cst.Attribute):
         return _http_call(facts, call, facts.qualified_name(func))
-    receiver = facts.type_of(func.value)
+    receiver = facts.method_owner(func)
     operation = func.attr.value
     if receiver is not None and receiver.qualified in API_BY_TYPE:
         api = API_BY_TYPE[receiver.qualified]

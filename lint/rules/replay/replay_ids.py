@@ -634,4 +634,4 @@ class ReplayMarkedBeforeProcessing(PythonRule):
         if func.attr.value in SQL_WRITES:
             return True
         module = (self.facts.qualified_name(func) or "").rpartition(".")[0]
-        return func.attr.value in HTTP_WRITES and (module in HTTP_MODULES or self.facts.is_type(func.value, *HTTP_CLIENTS))
+        return func.attr.value in HTTP_WRITES and (module in HTTP_MODULES or self.facts.is_method_of(func, *HTTP_CLIENTS))

@@ -77,8 +77,10 @@ class MissingTimeout(PythonRule, ConfigRule):
     A same-module `requests.Session` subclass whose `request`/`send` sets a default
     timeout, or an `HTTPAdapter` subclass whose `send` does, mounted on the session
     (followed to where the session is built), satisfies the rule; so does
-    `socket.setdefaulttimeout(...)` for `urlopen`. Files under test paths
-    (`tests/`, `test_*.py`, `conftest.py`) talk to fakes and are not checked.
+    `socket.setdefaulttimeout(...)` for `urlopen`. Requests a subclass makes of
+    itself (`self.post(...)`) count, except through a method it defines itself
+    (its own `post` is its own code). Files under test paths (`tests/`,
+    `test_*.py`, `conftest.py`) talk to fakes and are not checked.
 
     ## Why it matters
     `requests`, `urlopen` and urllib3 have no default timeout: a stalled Salesforce
@@ -304,7 +306,7 @@ class MissingTimeout(PythonRule, ConfigRule):
 
     def _is_client_call(self, node: cst.Call, types: tuple[str, ...], methods: frozenset[str]) -> bool:
         func = node.func
-        return func.__class__ is cst.Attribute and func.attr.value in methods and self.facts.is_type(func.value, *types)
+        return func.__class__ is cst.Attribute and func.attr.value in methods and self.facts.is_method_of(func, *types)
 
     def _check_requests(self, node: cst.Call) -> None:
         name = f"`{self.facts.source(node.func)}`"

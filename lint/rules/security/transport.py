@@ -468,7 +468,7 @@ class TlsVerificationDisabled(SecurityRule, ConfigRule):
 
     def _is_aiohttp(self, node: cst.Call, qualified: str | None) -> bool:
         func = node.func
-        return qualified == AIOHTTP_CONNECTOR or (isinstance(func, cst.Attribute) and self.facts.is_type(func.value, AIOHTTP_SESSION))
+        return qualified == AIOHTTP_CONNECTOR or (isinstance(func, cst.Attribute) and self.facts.is_method_of(func, AIOHTTP_SESSION))
 
     def _is_cert_none(self, value: cst.BaseExpression | None) -> bool:
         return value is not None and (self.facts.qualified_name(value) in CERT_NONE or literal_text(value) == "CERT_NONE")
