@@ -460,6 +460,7 @@ def test_version_settings_count_only_in_salesforce_code():
     assert messages(other_api) == []
     assert [line for _, line, _ in found("SF_API_VERSION = '45.0'\n")] == [1]
     assert [line for _, line, _ in found("# Salesforce export settings\nAPI_VERSION = '45.0'\n")] == [2]
+    assert [line for _, line, _ in found("# Salesforce SOAP session\nclass SfdcSession(Session):\n    _DEFAULT_API_VERSION = '37.0'\n    __sf_version = '29.0'\n")] == [3, 4]
 
 
 def test_sample_api_records_are_not_hard_coded_ids_or_versions():

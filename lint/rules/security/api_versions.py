@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 URL_MARK = "/services/data/v"
 VERSION_IN_URL = re.compile(r"/services/data/v(\d{1,3}\.\d)\b")
-VERSION_NAME = re.compile(r"(?i)^(default_)?((sf|sfdc|salesforce)_?)?api_?version$|^(sf|sfdc|salesforce)_version$")
+VERSION_NAME = re.compile(r"(?i)^_*(default_)?((sf|sfdc|salesforce)_?)?api_?version$|^_*(sf|sfdc|salesforce)_version$")  # `_API_VERSION` too
 SALESFORCE_NAME = re.compile(r"(?i)(^|_)(sf|sfdc|salesforce)(_|$)")
 OLDEST_VERSION = 7.0  # the first API version; smaller numbers are some other API's
 # Config keys that set the API version, in words (config_settings): `apiVersion`, `api_version`, `api-version`,
