@@ -168,6 +168,29 @@ def test_self_in_a_client_subclass_is_the_client_unless_the_method_is_its_own():
     assert facts["self.query_all"][1] == "simple_salesforce.Salesforce"
 
 
+def test_annotations_name_a_client_through_unions_and_forward_references():
+    facts = probe(
+        """
+        from typing import Optional, Union
+        import httpx
+        import requests
+
+        def union(a: Union[requests.Session, None], b: "httpx.Client", c: httpx.Client | str | None, d: "Optional[requests.Session]"):
+            a.get(URL)
+            b.get(URL)
+            c.get(URL)
+            d.get(URL)
+
+        def unknown(e: requests.Session | httpx.Client, f: "not a type(", g: Union[str, bytes]):
+            e.get(URL)
+            f.get(URL)
+            g.get(URL)
+        """
+    )
+    assert [facts[f"{name}.get"][1] for name in "abcd"] == ["requests.Session", "httpx.Client", "httpx.Client", "requests.Session"]
+    assert [facts[f"{name}.get"][1] for name in "efg"] == ["-", "-", "-"]  # two clients, not a type, no client
+
+
 def test_rebinding_a_name_forgets_the_client():
     facts = probe(
         """

@@ -158,6 +158,10 @@ class Loop:
         return isinstance(items, (cst.List, cst.Tuple, cst.Set)) and len(items.elements) <= limit
 
 
+UNION_TYPES = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
+MAX_FORWARD_REFERENCE = 200  # a quoted annotation longer than this is not a type name
+
+
 @dataclass(frozen=True)
 class ObjectType:
     """What a name holds: a known type, possibly built through a class of this module."""
@@ -795,16 +799,37 @@ def _record_attribute_value(facts: PythonFacts, info: ClassInfo, attr: str, valu
 
 
 def _annotation_type(facts: PythonFacts, annotation: cst.Annotation | None) -> ObjectType | None:
+    """The client an annotation names: `Session`, `Optional[Session]`, `Session | str | None`, `"httpx.Client"`;
+    None when it names no known type, or more than one."""
     if annotation is None:
         return None
-    expr = annotation.annotation
-    # Optional[X] and X | None carry the same client.
-    if isinstance(expr, cst.Subscript) and facts.qualified_name(expr.value) in ("typing.Optional", "Optional"):
-        expr = expr.slice[0].slice.value if isinstance(expr.slice[0].slice, cst.Index) else expr
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
-        expr = expr.left if not (isinstance(expr.left, cst.Name) and expr.left.value == "None") else expr.right
-    if isinstance(expr, cst.SimpleString):
-        return None
+    found = {_named_type(facts, member) for member in _union_members(facts, annotation.annotation)} - {None}
+    return found.pop() if len(found) == 1 else None
+
+
+def _union_members(facts: PythonFacts, expr: cst.BaseExpression, quoted: bool = False) -> Iterator[cst.BaseExpression]:
+    """The types an annotation allows: the members of `Optional[...]`, `Union[...]` and `A | B`, read inside a
+    forward reference (`"Session"`) too."""
+    if isinstance(expr, cst.Subscript) and facts.qualified_name(expr.value) in UNION_TYPES:
+        for element in expr.slice:
+            if isinstance(element.slice, cst.Index):
+                yield from _union_members(facts, element.slice.value, quoted)
+    elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        yield from _union_members(facts, expr.left, quoted)
+        yield from _union_members(facts, expr.right, quoted)
+    elif isinstance(expr, cst.SimpleString) and not quoted:
+        text = literal_text(expr)
+        try:
+            reference = cst.parse_expression(text) if text and len(text) <= MAX_FORWARD_REFERENCE else None
+        except cst.ParserSyntaxError:
+            reference = None
+        if reference is not None:
+            yield from _union_members(facts, reference, quoted=True)
+    else:
+        yield expr
+
+
+def _named_type(facts: PythonFacts, expr: cst.BaseExpression) -> ObjectType | None:
     qualified = facts.qualified_name(expr)
     if qualified in CONSTRUCTORS:
         return ObjectType(CONSTRUCTORS[qualified])
