@@ -367,8 +367,18 @@ class PythonFacts:
         index = node.slice[0].slice if len(node.slice) == 1 else None
         return self.string_template(index.value) if isinstance(index, cst.Index) else None
 
-    def dict_value(self, node: cst.Dict, key: str) -> cst.BaseExpression | None:
-        """The value of the string key `key` in a dict display."""
+    def is_mapping(self, node: cst.BaseExpression) -> bool:
+        """A dict display, or a call of the builtin `dict` (`dict(grant_type="password")`)."""
+        return isinstance(node, cst.Dict) or (isinstance(node, cst.Call) and self.is_builtin(node.func, "dict"))
+
+    def dict_value(self, node: cst.Dict | cst.Call, key: str) -> cst.BaseExpression | None:
+        """The value of the string key `key` in a dict display or a `dict(...)` call (a keyword, or a display it copies)."""
+        if isinstance(node, cst.Call):
+            named = next((arg.value for arg in node.args if arg.keyword is not None and arg.keyword.value == key), None)
+            copied = node.args[0].value if node.args and not node.args[0].keyword and not node.args[0].star else None
+            if named is None and isinstance(copied, cst.Dict):
+                return self.dict_value(copied, key)
+            return named
         for element in node.elements:
             if isinstance(element, cst.DictElement) and self.string_template(element.key) == key:
                 return element.value

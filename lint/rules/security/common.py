@@ -194,11 +194,11 @@ def token_request(rule: SecurityRule, call: cst.Call) -> TokenRequest | None:
 
 
 def _grant_type(rule: SecurityRule, body: cst.BaseExpression | None) -> str | None:
-    """The `grant_type` of a token request body: a dict, a form string or `urlencode({...})`."""
+    """The `grant_type` of a token request body: a dict (`{...}`, `dict(...)`), a form string or `urlencode({...})`."""
     body = rule.constant(body) if body is not None else None
     if isinstance(body, cst.Call) and rule.facts.qualified_name(body.func) == URLENCODE and body.args:
         body = rule.constant(body.args[0].value)
-    if isinstance(body, cst.Dict):
+    if body is not None and rule.facts.is_mapping(body):
         value = rule.facts.dict_value(body, "grant_type")
         grant = rule.facts.string_template(value) if value is not None else None
     else:

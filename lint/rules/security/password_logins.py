@@ -44,7 +44,7 @@ class PasswordFlow(SecurityRule, ConfigRule):
     `Salesforce(username=..., password=..., security_token=...)` (or with
     `organizationId=`, or with `consumer_key=`/`consumer_secret=`),
     `SalesforceLogin(...)` with a password, OAuth token requests with
-    `grant_type=password` (a `data=` dict or form string), and aiosfstream's
+    `grant_type=password` (a `data=` dict, `dict(...)` or form string), and aiosfstream's
     `PasswordAuthenticator` and `SalesforceStreamingClient`. Files under test
     paths (`tests/`, `test/`, `test_*.py`, `*_test.py`, `conftest.py`) are not
     checked, nor is a login that also passes another flow's credentials
@@ -158,6 +158,13 @@ class PasswordFlow(SecurityRule, ConfigRule):
             line=7,
         ),
         Example("import httpx\n\nhttpx.post(f'{LOGIN}/services/oauth2/token', content=f'grant_type=password&username={u}&password={p}')\n", line=3),
+        Example(
+            "import requests\n\n"
+            "def token(session: requests.Session, url, user, password):\n"
+            "    body = dict(grant_type='password', client_id=CLIENT_ID, client_secret=SECRET, username=user, password=password)\n"
+            "    return session.post(f'{url}/services/oauth2/token', data=body, timeout=10)\n",
+            line=5,
+        ),
         Example("from aiosfstream import PasswordAuthenticator\n\nauth = PasswordAuthenticator(consumer_key=k, consumer_secret=s, username=u, password=p)\n", line=3),
         Example("from aiosfstream import SalesforceStreamingClient\n\nclient = SalesforceStreamingClient(consumer_key=k, consumer_secret=s, username=u, password=p)\n", line=3),
         Example(
