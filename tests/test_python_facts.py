@@ -191,6 +191,28 @@ def test_annotations_name_a_client_through_unions_and_forward_references():
     assert [facts[f"{name}.get"][1] for name in "efg"] == ["-", "-", "-"]  # two clients, not a type, no client
 
 
+def test_a_parameter_or_a_new_client_is_that_client():
+    facts = probe(
+        """
+        import requests
+
+        def fetch(url, session=None, client=None):
+            session = session or requests.Session()
+            session.get(url)
+            other = client or make_client()
+            other.get(url)
+            kept = requests.Session() or None
+            kept.get(url)
+            either = CLIENTS.get(url) or requests.Session()
+            either.get(url)
+        """
+    )
+    assert facts["session.get"][1] == "requests.Session"
+    assert facts["kept.get"][1] == "requests.Session"
+    assert facts["other.get"][1] == "-"  # nothing names the kind
+    assert facts["either.get"][1] == "-"  # not the caller's object: not guessed
+
+
 def test_rebinding_a_name_forgets_the_client():
     facts = probe(
         """

@@ -285,7 +285,18 @@ class PythonFacts:
             return self.type_of(expr.expression)
         if kind is cst.Subscript:
             return self._subscript_type(expr)
+        if kind is cst.BooleanOperation and expr.operator.__class__ is cst.Or:
+            return self._default_substituted(expr)
         return None
+
+    def _default_substituted(self, expr: cst.BooleanOperation) -> ObjectType | None:
+        """`session or requests.Session()`: the caller's object, else a new one of the same kind (the parameter
+        names the kind it stands in for); any other `or` of unknowns is not guessed."""
+        left, right = self.type_of(expr.left), self.type_of(expr.right)
+        if left is None and isinstance(expr.left, cst.Name):
+            binding = self.lookup(expr.left.value)
+            return right if binding is not None and binding.parameter else None
+        return left if left == right or right is None and is_none(expr.right) else None
 
     def string_template(self, expr: cst.BaseExpression) -> str | None:
         """The text a string expression builds, with unknown parts as `{}`; None if it is not a string.
