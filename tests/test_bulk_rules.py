@@ -388,6 +388,19 @@ def dashboard(account_id, n):
     assert found(code, selected=frozenset({"IL203"})) == []
 
 
+def test_a_result_read_for_its_first_record_only_needs_one_batch():
+    code = CLIENT + """\
+def newest(package_id):
+    result = sf.query(f"SELECT Id FROM Package2Version WHERE Package2Id = '{package_id}' ORDER BY BuildNumber DESC")
+    return result["records"][0]["Id"] if result["size"] else None
+
+def oldest(package_id):
+    result = sf.query(f"SELECT Id FROM Package2Version WHERE Package2Id = '{package_id}' ORDER BY BuildNumber DESC")
+    return result["records"][-1]["Id"]
+"""
+    assert found(code, selected=frozenset({"IL203"})) == [("IL203", 8, "high")]  # the last of one batch is not the last
+
+
 def test_queries_that_can_exceed_one_batch_are_flagged():
     code = CLIENT + """\
 def a():

@@ -51,7 +51,7 @@ class ResultUse:
         self.query = query
         self.names: set[str] = set()
         self.records: cst.CSTNode | None = None  # the first read of its records
-        self.existence_only = True  # every read of the records only asks whether there are any
+        self.first_batch_enough = True  # every read of the records only asks whether there are any, or takes the first
         self.handed_off = False  # given to a same-module function, which may page through it
 
     def holds_result(self, expr: cst.BaseExpression) -> bool:
@@ -83,7 +83,7 @@ class ResultUse:
 
     def _read(self, node: cst.CSTNode, tested: set[cst.CSTNode]) -> None:
         self.records = self.records or node
-        self.existence_only &= node in tested
+        self.first_batch_enough &= node in tested
 
     def _is_local_function(self, func: cst.BaseExpression) -> bool:
         if isinstance(func, cst.Attribute):
@@ -106,8 +106,9 @@ class QueryWithoutPagination(PythonRule):
     used while nothing in the same function reads `done` or `nextRecordsUrl`
     or calls `query_more`. Not flagged: SOQL with `LIMIT n` (n ≤ 2,000),
     `COUNT()` and other aggregate queries, a query for one record by `Id`,
-    `query_all`/`query_all_iter` (they page for you), and results handed to a
-    same-module function (which may page through them).
+    `query_all`/`query_all_iter` (they page for you), results whose records
+    are only tested for emptiness or read for the first one (`records[0]`),
+    and results handed to a same-module function (which may page through them).
 
     ## Why it matters
     A query returns one batch; the rest wait behind `nextRecordsUrl`. The
@@ -151,6 +152,14 @@ class QueryWithoutPagination(PythonRule):
             "    if not found['records']:\n"
             "        return False\n"
             "    return len(found['records']) > 0\n"
+        ),
+        # Only the first record is wanted: the first batch holds it.
+        Example(
+            "from simple_salesforce import Salesforce\n\n"
+            "def newest_version(sf: Salesforce, package_id):\n"
+            "    result = sf.query(f\"SELECT Id, MajorVersion FROM Package2Version WHERE Package2Id = '{package_id}'\")\n"
+            "    if result['size'] > 0:\n"
+            "        return result['records'][0]['Id']\n"
         ),
         # Pages followed with query_more until done.
         "from simple_salesforce import Salesforce\n\n"
@@ -208,7 +217,9 @@ class QueryWithoutPagination(PythonRule):
         super().__init__(context)
         self.functions = [FunctionReads()]  # the module, then the functions around the current node
         self.following = 0  # query results being followed
-        self.tested: set[cst.CSTNode] = set()  # expressions only tested for emptiness: `if not r["records"]`
+        # Reads that need no more than the first batch: tested for emptiness (`if not r["records"]`), or
+        # indexed for the first record (`r["records"][0]`).
+        self.tested: set[cst.CSTNode] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(FunctionReads())
@@ -242,7 +253,7 @@ class QueryWithoutPagination(PythonRule):
 
         def message() -> str | None:
             # Decided once the file is read: what the rest of the function did with the result.
-            if use.records is None or use.existence_only or use.handed_off or function.pages:
+            if use.records is None or use.first_batch_enough or use.handed_off or function.pages:
                 return None  # an existence check needs only the first batch
             read = " ".join(self.facts.source(use.records).split())
             read = f"`{read}` is read" if len(read) <= 40 else "its `records` are read"
@@ -273,6 +284,11 @@ class QueryWithoutPagination(PythonRule):
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         self.tested.add(_emptiness_operand(node))
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        index = node.slice[0].slice if len(node.slice) == 1 else None
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer) and index.value.value == "0":
+            self.tested.add(node.value)
 
     def leave_Subscript(self, original_node: cst.Subscript) -> None:
         if self.facts.subscript_key(original_node) == "done":
