@@ -401,6 +401,12 @@ CLIENT = "from simple_salesforce import Salesforce\nsf = Salesforce(instance_url
         ("def f(row):\n    sf.query(f\"SELECT Id FROM Contact WHERE AccountId = '{row.get('AccountId')}'\")\n", [("IL508", 4, "medium")]),
         ("def f(row):\n    sf.query(f\"SELECT Id FROM Contact WHERE Ext__c = '{row['External_Id__c']}'\")\n", [("IL508", 4, "high")]),
         ("from flask import request\nsf.query(f\"SELECT Name FROM Account WHERE Id = '{request.json['Id']}'\")\n", [("IL508", 4, "high")]),
+        # A local named like the web request holds what it was given: here a record, whose own Id is Salesforce's.
+        ("def f(res):\n    request = res['records'][0]\n    sf.query(f\"SELECT Message FROM RequestError WHERE ParentRequestId = '{request['Id']}'\")\n", []),
+        ("from flask import request\ndef f():\n    req = request.get_json()\n    sf.query(f\"SELECT Id FROM Case WHERE Id = '{req['Id']}'\")\n", [("IL508", 6, "high")]),
+        ("def view(request):\n    sf.query(f\"SELECT Id FROM Case WHERE Subject = '{request.GET['q']}'\")\n", [("IL508", 4, "high")]),
+        ("class Poll:\n    def check(self, res):\n        request = res['records'][0]\n        self.version_id = request['Package2VersionId']\n"
+         "    def report(self):\n        sf.query(f\"SELECT Id FROM Package2Version WHERE Id = '{self.version_id}'\")\n", [("IL508", 8, "medium")]),
     ],
 )
 def test_soql_injection_sources(body, expected):

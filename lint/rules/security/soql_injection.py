@@ -325,13 +325,20 @@ class SoqlInjection(SecurityRule):
             return UNKNOWN  # arithmetic, or a string built in a way not read here
         return self._worst([piece for piece in pieces if not isinstance(piece, str)], hops)
 
-    def _is_request_data(self, expr: cst.BaseExpression) -> bool:
+    def _is_request_data(self, expr: cst.BaseExpression, hops: int = 0) -> bool:
         """`request.args["q"]`, `req.json.get("id")`, `sys.argv[1]`: input from outside the process."""
         while isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
             if self.facts.qualified_name(expr) == "sys.argv":
                 return True
             expr = expr.func if isinstance(expr, cst.Call) else expr.value
-        return isinstance(expr, cst.Name) and expr.value in REQUEST_ROOTS
+        binding = self.facts.lookup(expr.value) if isinstance(expr, cst.Name) and expr.value in REQUEST_ROOTS else None
+        if binding is None:
+            return False
+        if binding.qualified is not None or binding.parameter:
+            return True  # the web framework's request: imported (Flask, Quart), or a view's parameter (Django, aiohttp)
+        # A local of that name holds what it was given: `req = request.get_json()` is input, `request = res["records"][0]` a record.
+        value = self.facts.value_of(expr, defaults=False)
+        return value is not None and value is not expr and hops < MAX_HOPS and self._is_request_data(value, hops + 1)
 
     def _name_origin(self, name: cst.Name, hops: int) -> Origin:
         param = self._parameter(name.value)
