@@ -12,7 +12,9 @@ modified less than two seconds before it was cached is always re-hashed, so an e
 keeps its size within the file system's timestamp resolution is not missed.
 
 Apex findings depend on every Apex file (a trigger's call path runs through other classes),
-so an Apex entry is valid only under the same digest of all the run's Apex files.
+so an Apex entry is valid only under the same digest of all the run's Apex files. A Python
+entry also records the content hash of each project module the file imports from
+(lint.local_modules), and holds only while they are unchanged.
 
 The cache is an optimisation, never a source of truth: an unreadable, corrupt, foreign or
 concurrently rewritten file or entry is ignored and the file linted again, and a failed write
@@ -36,7 +38,7 @@ from lint.rules import Registry
 from lint.settings import Settings
 
 CACHE_DIR_NAME = ".intlint_cache"
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000  # files modified this close to the run are re-hashed next time (coarse timestamps)
 KEEP_CONFIGURATIONS = 8  # results files of other configurations kept beside the current one
 _GITIGNORE = "# Created by intlint: the whole folder is a cache.\n*\n"
@@ -173,6 +175,7 @@ def encode_outcome(outcome: FileOutcome) -> dict[str, Any]:
         "suppressed": [[_encode_finding(item.finding), item.how, item.reason] for item in outcome.suppressed],
         "parsed": outcome.parsed,
         "notices": list(outcome.notices),
+        "depends": [list(module) for module in outcome.depends],
     }
 
 
@@ -182,6 +185,7 @@ def decode_outcome(value: dict[str, Any]) -> FileOutcome:
         suppressed=[Suppressed(_decode_finding(finding), str(how), str(reason)) for finding, how, reason in value["suppressed"]],
         parsed=bool(value["parsed"]),
         notices=tuple(str(notice) for notice in value["notices"]),
+        depends=tuple((str(relative), str(digest)) for relative, digest in value["depends"]),
     )
 
 

@@ -7,9 +7,13 @@ For each discovered file, in path order:
    file that meets none is not parsed, and runs of such files never import a parser;
 3. the rest is linted, each file by the rules it met, in worker processes (lint.workers).
 
-`lint_source` handles one file from bytes to filtered findings and touches no shared state, so
-files can be spread over worker processes; outcomes are gathered by file, so the result is the
+`lint_source` handles one file from bytes to filtered findings and touches no shared state (it
+only reads the project modules a Python file imports from), so files can be spread over worker processes; outcomes are gathered by file, so the result is the
 same for any number of workers, any file system order and with or without the cache.
+
+A Python file is read with the project modules it imports from (lint.local_modules): their imports
+count for the pre-filter, the facts type the clients they export, and a cached outcome records their
+content hashes (`FileOutcome.depends`) and holds only while those are unchanged.
 
 A source kind whose rules look across files (`SourceKind.cross_file`: Apex, where a trigger's
 call path runs through other classes) defines `build_index(files)`: it is called once per run,
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from lint.discovery import DiscoveredFile, discover
 from lint.findings import Finding, fingerprint, number_repeated_fingerprints
+from lint.local_modules import LocalModules, forget_lookups
 from lint.results import FileOutcome, RunResult, Suppressed
 from lint.rules import Registry
 from lint.settings import Settings
@@ -70,6 +75,7 @@ def run(
     options: RunOptions = RunOptions(),
 ) -> RunResult:
     started = time.perf_counter()
+    forget_lookups()
     discovery = discover(paths, settings)
     files = [found for found in discovery.files if not _inside(found.path, options.cache_dir)]
     rules = tuple(registry[code] for code in sorted(settings.selected))
@@ -111,6 +117,7 @@ class _File:
     outcome: FileOutcome | None = None
     rules: tuple[Any, ...] = ()  # the rules it met, when it is to be linted
     context: str = ""  # for a cross-file kind, with the cache on: the digest of all the kind's files
+    depends: tuple[tuple[str, str], ...] = ()  # with the cache on: the project modules it imports from, with their hashes
     outcome_context: str = ""  # the context `outcome` holds for: `context` if it was linted with the others, else ""
     cacheable: bool = True  # False when linted without its kind's index (the index failed)
 
@@ -124,6 +131,8 @@ class _Run:
     options: RunOptions
     progress: Callable[[int, int], None] | None
     _done: int = field(default=0, init=False)
+    _modules: LocalModules | None = field(default=None, init=False)
+    _digests: dict[str, str | None] = field(default_factory=dict, init=False)  # of project modules, by relative path
 
     def outcomes(self, internal_errors: list[str]) -> list[FileOutcome]:
         """The outcome of every discovered file, in discovery (path) order."""
@@ -203,22 +212,57 @@ class _Run:
             state.outcome, context = cache.get(relative, state.digest, state.context), state.context
             if state.outcome is None and context:  # a file no rule met was not linted: it does not depend on the others
                 state.outcome, context = cache.get(relative, state.digest), ""
-            if state.outcome is not None:
+            if state.outcome is not None and self._unchanged(state.outcome.depends, cache):
                 state.outcome_context, state.data = context, None  # only the files to lint keep their bytes
                 return
+            state.outcome = None
         try:
             data = self._read(state, cache)
         except OSError as error:
             state.outcome = _unreadable(state.found, error)
             return
+        imported_from = self._imported_from(state, data, cache) if kind.local_imports else ()
         if prefilter is None:
             state.rules = tuple(rule for rule in self.rules if kind.name in rule.sources)
         else:
-            state.rules = prefilter.rules_for(kind.name, data)
+            state.rules = prefilter.rules_for(kind.name, data, imported_from)
         if not state.rules:
-            state.outcome, state.data = NOT_PARSED, None
+            state.outcome, state.data = replace(NOT_PARSED, depends=state.depends), None
         elif kind.cross_file:
             state.outcome_context = state.context
+
+    def _imported_from(self, state: _File, data: bytes, cache: ResultCache | None) -> list[frozenset[str]]:
+        """What the project modules the file imports from import; with the cache on, their hashes become its `depends`."""
+        if self._modules is None:
+            self._modules = LocalModules(self.settings.root)
+        modules = self._modules
+        found = [module for module in modules.imported_by(state.found.relative, data) if modules.read(module.path) is not None]
+        if cache is not None:
+            from lint.cache import content_hash
+
+            state.depends = tuple((module.relative, content_hash(modules.read(module.path) or b"")) for module in found)
+        return [modules.imports_of(module.path) for module in found]
+
+    def _unchanged(self, depends: tuple[tuple[str, str], ...], cache: ResultCache) -> bool:
+        """Whether the project modules a cached outcome was linted with still hold what they held."""
+        return all(self._digest(relative, cache) == digest for relative, digest in depends)
+
+    def _digest(self, relative: str, cache: ResultCache) -> str | None:
+        """A project module's content hash: recorded in the cache for an unchanged stat, else read and hashed."""
+        if relative not in self._digests:
+            from lint.cache import content_hash
+
+            path = os.path.join(self.settings.root, relative)
+            try:
+                status = os.stat(path)
+                digest = cache.unchanged(relative, status.st_size, status.st_mtime_ns)
+                if digest is None:
+                    with open(path, "rb") as module:
+                        digest = content_hash(module.read())
+            except OSError:
+                digest = None
+            self._digests[relative] = digest
+        return self._digests[relative]
 
     def _lint(self, linted: list[_File], states: list[_File], internal_errors: list[str]) -> None:
         if not linted:
@@ -232,7 +276,7 @@ class _Run:
         job = Job(self.settings, self.registry, indexes, self.options.limits)
         tasks = [Task(state.found.relative, state.found.kind.name, state.data or b"", tuple(rule.code for rule in state.rules)) for state in linted]
         for state, outcome in zip(linted, lint_files(tasks, job, self.options.jobs, self._advance)):
-            state.outcome = outcome
+            state.outcome = replace(outcome, depends=state.depends) if state.depends else outcome
 
     def _bytes_of(self, states: list[_File]) -> Callable[[DiscoveredFile], bytes]:
         """Reads a file for an index: the bytes a file to lint holds, else from the disk."""
@@ -321,8 +365,9 @@ def lint_source(
         return NOT_PARSED
     source = load_source(kind)
     indexed = (index,) if kind.cross_file else ()
+    project = {"root": str(settings.root)} if kind.local_imports else {}
     try:
-        result = source.lint_file(relative, data, kind_rules, settings.options, *indexed)
+        result = source.lint_file(relative, data, kind_rules, settings.options, *indexed, **project)
     except MemoryError:
         raise  # the memory guard's to report (lint.workers)
     except Exception as error:  # a rule bug must not hide the other files' findings

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from lint.rules.base import AllOf, EveryFile, Requirement, Requires
 
@@ -32,9 +32,11 @@ class Prefilter:
             for kind in rule.sources:
                 self._by_kind.setdefault(kind, []).append((rule, rule.requirement(kind)))
 
-    def rules_for(self, kind: str, data: bytes) -> tuple[Any, ...]:
-        """The enabled rules of `kind` whose requirement the file meets, in the order given."""
-        scan = _Scan(data)
+    def rules_for(self, kind: str, data: bytes, imported_from: Sequence[frozenset[str]] = ()) -> tuple[Any, ...]:
+        """The enabled rules of `kind` whose requirement the file meets, in the order given. What the project
+        modules it imports from import (`imported_from`, their `imported_names`; lint.local_modules) counts as
+        imported by the file: it may use a client they build."""
+        scan = _Scan(data, imported_from)
         return tuple(rule for rule, requirement in self._by_kind.get(kind, ()) if scan.meets(requirement))
 
 
@@ -43,15 +45,37 @@ def imported_names(data: bytes) -> frozenset[str]:
     `a` and `c` (the packages they bind, and so everything under them), `from e.f import g, h` gives
     `e.f.g` and `e.f.h`, `from e import *` gives `e`; relative imports give nothing."""
     found: set[bytes] = set()
+    for statement in _import_statements(data):
+        found.update(_names(statement))
+    return frozenset(name.decode("ascii", "replace") for name in found)
+
+
+def from_imports(data: bytes) -> list[tuple[int, str, tuple[str, ...] | None]]:
+    """The file's `from` imports, relative ones included, as (level, module, names): `from ..a.b import c, d`
+    gives (2, "a.b", ("c", "d")), `from . import e` (1, "", ("e",)); names are None for `*` or a list the
+    statement's line does not close."""
+    found = []
+    for statement in _import_statements(data):
+        words = statement.split()
+        if len(words) < 2 or words[0] != b"from":
+            continue
+        dotted = words[1].decode("ascii", "replace")
+        module = dotted.lstrip(".")
+        level = len(dotted) - len(module)
+        names = _from_names(statement)
+        found.append((level, "" if module == "import" else module, tuple(name.decode("ascii", "replace") for name in names) if names else None))  # `from .import x`
+    return found
+
+
+def _import_statements(data: bytes) -> Iterator[bytes]:
+    """Each statement around an `import` keyword, with the lines a trailing backslash joins to it."""
     data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark would hide the first statement's keyword
     position = data.find(b"import")
     while position != -1:
         start, end = _logical_line(data, position)
         text = data[start:end].replace(b"\\\r\n", b" ").replace(b"\\\n", b" ").replace(b"\\\r", b" ")
-        for statement in _STATEMENT_BREAKS.split(text):
-            found.update(_names(statement))
+        yield from _STATEMENT_BREAKS.split(text)
         position = data.find(b"import", max(end, position + 6))
-    return frozenset(name.decode("ascii", "replace") for name in found)
 
 
 def imports_any(names: frozenset[str], modules: tuple[str, ...]) -> bool:
@@ -82,8 +106,9 @@ def _dots(name: str) -> list[int]:
 class _Scan:
     """One file's bytes, read lazily for what the requirements ask: its imports, its lower-cased text."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, imported_from: Sequence[frozenset[str]] = ()) -> None:
         self.data = data
+        self.imported_from = imported_from
         self._lower: bytes | None = None
         self._imports: frozenset[str] | None = None
         # By identity: the rules' requirements live as long as the run, and a frozen dataclass hashes every field.
@@ -115,7 +140,7 @@ class _Scan:
 
     def imports(self) -> frozenset[str]:
         if self._imports is None:
-            self._imports = imported_names(self.data)
+            self._imports = imported_names(self.data).union(*self.imported_from)
         return self._imports
 
     def lower(self) -> bytes:
@@ -132,6 +157,15 @@ def _lowered(markers: tuple[str, ...]) -> tuple[bytes, ...]:
 @lru_cache(maxsize=None)
 def _compiled(pattern: str) -> re.Pattern[bytes]:
     return re.compile(pattern.encode())
+
+
+def _from_names(statement: bytes) -> list[bytes] | None:
+    """The names a `from` statement imports; None for `*` or names on the lines that follow."""
+    _, _, imported = statement.partition(b"import")
+    names = [parts[0] for name in imported.replace(b"(", b" ").replace(b")", b" ").split(b",") if (parts := name.split())]
+    if not names or b"*" in names or (b"(" in imported and b")" not in imported):
+        return None
+    return names
 
 
 def _logical_line(data: bytes, position: int) -> tuple[int, int]:
@@ -151,9 +185,8 @@ def _names(statement: bytes) -> set[bytes]:
         module = words[1]
         if module.startswith(b"."):
             return set()  # a relative import: the project's own modules
-        _, _, imported = statement.partition(b"import")
-        names = [parts[0] for name in imported.replace(b"(", b" ").replace(b")", b" ").split(b",") if (parts := name.split())]
-        if not names or b"*" in names or (b"(" in imported and b")" not in imported):
+        names = _from_names(statement)
+        if names is None:
             return {module}  # everything, or names on the lines that follow: all of it may be reached
         return {module + b"." + name for name in names}
     if words and words[0] == b"import":

@@ -27,6 +27,7 @@ class FileOutcome:
     error: str | None = None  # an internal error (a bug in a rule), reported once
     notices: tuple[str, ...] = ()
     transient: bool = False  # skipped by a time or memory guard: depends on the machine, so never cached
+    depends: tuple[tuple[str, str], ...] = ()  # (relative path, content hash) of the project modules it imports from
 
 
 @dataclass(frozen=True)

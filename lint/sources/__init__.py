@@ -5,7 +5,8 @@ that parses nothing never imports a parser. The module exposes `RULE_BASE`
 (the rule class its rules derive from) and `lint_file(path, data, rules,
 options)`; a kind whose rules look across files (`cross_file`) also exposes
 `build_index(files)`, and its `lint_file` takes the index as a fifth argument
-(see lint.engine).
+(see lint.engine); one that reads the modules its files import from
+(`local_imports`) takes the project root as `root=`.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ class SourceKind:
     example_path: str  # the file name given to a rule's examples of this kind
     module: str | None  # the module exposing `lint_file`; None while the kind is a slot
     cross_file: bool = False  # its module builds one index of all the run's files of the kind (`build_index`)
+    local_imports: bool = False  # its files are read with the project modules they import from (lint.local_modules)
 
 
 # A file's kind is the one with the longest suffix its name ends with: an External Service registration
 # (`*.externalServiceRegistration-meta.xml`) is config, the OpenAPI spec inside (config_registration), not metadata.
 REGISTRATION_SUFFIX = ".externalserviceregistration-meta.xml"
 KINDS: tuple[SourceKind, ...] = (
-    SourceKind("py", (".py",), "example.py", "lint.sources.python"),
+    SourceKind("py", (".py",), "example.py", "lint.sources.python", local_imports=True),
     SourceKind("xml", ("-meta.xml",), "Example.object-meta.xml", "lint.sources.xml"),
     SourceKind("apex", (".cls", ".trigger"), "Example.cls", "lint.sources.apex", cross_file=True),
     SourceKind("cfg", (".yml", ".yaml", ".json", ".properties", REGISTRATION_SUFFIX), "example.yml", "lint.sources.config"),

@@ -21,7 +21,8 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from lint.findings import Confidence, Finding, Location, Severity, Span, fingerprint
 from lint.rules.base import PythonRule
-from lint.sources.python_facts import COMPREHENSIONS, Loop, PythonFacts
+from lint.sources.python_exports import imported_from
+from lint.sources.python_facts import COMPREHENSIONS, Imported, Loop, PythonFacts
 from lint.sources.python_loops import record_loop_shape
 from lint.sources.python_positions import line_starts, positions_of
 from lint.sources.python_walk import walk
@@ -122,7 +123,8 @@ def _counted(loops: Sequence[Loop], skip: LoopFilter | None) -> Loop | None:
     return next((loop for loop in reversed(loops) if skip is None or not skip(loop)), None)
 
 
-def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options: Mapping[str, Any]) -> SourceResult:
+def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options: Mapping[str, Any], *, root: str | None = None) -> SourceResult:
+    """Lint one file; with the project `root`, names it imports from the project's own modules are typed too (python_exports)."""
     text, error = _decode(path, data)
     if error is not None:
         return SourceResult([error], [])
@@ -140,7 +142,8 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options
         return SourceResult([], directives)
     try:
         with _recursion_limit(DEEP_RECURSION_LIMIT):
-            findings = _run_rules(path, text, module, rules, options, tree)
+            imported = imported_from(root, path, parse_trusted) if root is not None else None
+            findings = _run_rules(path, text, module, rules, options, tree, imported)
     except RecursionError:
         notice = f"skipped the rules on {path}: its expressions are nested too deeply to analyse"
         return SourceResult([], directives, notices=[notice])
@@ -183,11 +186,17 @@ def _recursion_limit(limit: int):
 
 
 def _run_rules(
-    path: str, text: str, module: cst.Module, rules: Sequence[type[PythonRule]], options: Mapping[str, Any], tree: ast.Module | None = None
+    path: str,
+    text: str,
+    module: cst.Module,
+    rules: Sequence[type[PythonRule]],
+    options: Mapping[str, Any],
+    tree: ast.Module | None = None,
+    imported: Imported | None = None,
 ) -> list[Finding]:
     providers = {provider for rule in rules for provider in rule.metadata}
     metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers) if providers else {}
-    facts = PythonFacts(module, text)
+    facts = PythonFacts(module, text, imported)
     context = PythonContext(facts, options, metadata, path)
     shapes = any(rule.needs_loop_shapes for rule in rules)
     visitors = [_FactsVisitor(facts, shapes), *(rule(context) for rule in rules)]

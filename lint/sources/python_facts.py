@@ -158,6 +158,8 @@ class Loop:
         return isinstance(items, (cst.List, cst.Tuple, cst.Set)) and len(items.elements) <= limit
 
 
+# (level, module, name) -> what `from <module> import <name>` binds, from the project's modules (python_exports).
+Imported = Callable[[int, str, str], Any]
 UNION_TYPES = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
 MAX_FORWARD_REFERENCE = 200  # a quoted annotation longer than this is not a type name
 
@@ -168,6 +170,7 @@ class ObjectType:
 
     qualified: str
     via_class: str | None = None  # a same-module subclass that produced it
+    methods: frozenset[str] | None = None  # built by another module's subclass: the methods that subclass defines
 
 
 @dataclass
@@ -224,9 +227,10 @@ class Scope:
 class PythonFacts:
     """Answers rules' questions about names, clients and loops at the current traversal point."""
 
-    def __init__(self, module: cst.Module, text: str | None = None) -> None:
+    def __init__(self, module: cst.Module, text: str | None = None, imported: Imported | None = None) -> None:
         self.module = module
         self._text = text  # the module's source, when the caller has it: generating it costs a traversal
+        self.imported = imported  # what the project's own modules give `from <module> import <name>`
         self._sources: dict[cst.CSTNode, str] = {}
         self.module_scope = Scope("module", "<module>")
         self.scope = self.module_scope
@@ -424,8 +428,11 @@ class PythonFacts:
         """The known type whose method `func` (`session.post`) calls: its receiver's, unless the receiver is an
         instance of a same-module subclass that defines the method itself (its own code, not the library's)."""
         found = self.type_of(func.value)
-        info = self.classes.get(found.via_class) if found is not None and found.via_class else None
-        return None if info is not None and func.attr.value in info.methods else found
+        if found is None:
+            return None
+        info = self.classes.get(found.via_class) if found.via_class else None
+        own = info.methods if info is not None else found.methods or ()
+        return None if func.attr.value in own else found
 
     def is_method_of(self, func: cst.Attribute, *qualified: str) -> bool:
         found = self.method_owner(func)
@@ -764,12 +771,19 @@ def _bind_import(facts: PythonFacts, scope: Scope, node: cst.Import | cst.Import
                 top = dotted.split(".")[0]
                 scope.names[top] = Binding(qualified=top)
         return
-    if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+    if node.module is None or isinstance(node.names, cst.ImportStar):
         return
-    module = _dotted(node.module)
+    module, level = _dotted(node.module), len(node.relative)
     for alias in node.names:
-        full = f"{module}.{_dotted(alias.name)}"
-        scope.names[_as_name(alias)] = Binding(qualified=CANONICAL_NAMES.get(full, full))
+        name = _dotted(alias.name)
+        export = facts.imported(level, module, name) if facts.imported is not None else None
+        typed = {"object_type": export.object_type, "returns": export.returns} if export is not None else {}
+        if level:  # the project's own module: its name is known here only for what it builds
+            if typed:
+                scope.names[_as_name(alias)] = Binding(**typed)
+            continue
+        full = f"{module}.{name}"
+        scope.names[_as_name(alias)] = Binding(qualified=CANONICAL_NAMES.get(full, full), **typed)
 
 
 def _bind_assignment(facts: PythonFacts, scope: Scope, node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> None:

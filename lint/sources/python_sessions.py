@@ -59,15 +59,18 @@ def mounted_adapter(call: cst.Call) -> cst.BaseExpression | None:
 
 
 def session_timeout(facts: PythonFacts, session: cst.BaseExpression) -> str | None:
-    """The same-module class that gives requests made through `session` a default timeout, if any.
+    """The class that gives requests made through `session` a default timeout, if any.
 
     A Session subclass built here whose `request`/`send` sets one, or an HTTPAdapter
-    subclass mounted on the session whose `send` does.
+    subclass mounted on the session whose `send` does; a subclass from another project
+    module (lint.local_modules) that defines `request`/`send` is taken to set one.
     """
     found = facts.type_of(session)
     info = facts.class_named(found.via_class) if found is not None and found.via_class else None
     if info is not None and injects_timeout(facts, info):
         return info.name
+    if found is not None and found.methods and not found.methods.isdisjoint(TIMEOUT_METHODS):
+        return found.qualified  # another module's subclass that sends its own way: it may well set a timeout
     return first_origin(facts, session, lambda call: _timeout_class(facts, call))
 
 

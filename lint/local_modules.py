@@ -1,0 +1,123 @@
+"""The project's own Python modules a file imports from, found on disk where its imports name them.
+
+Integration code is commonly split so: `clients.py` logs in and builds the client, the jobs import it
+and loop over records (`from .clients import sf`). A Python file is therefore read with what the project
+modules it imports from export (lint.sources.python_exports), one level deep: the pre-filter counts their
+imports as the file's own (it may use a client they build), the facts type the names it imports from
+them, and a cached outcome holds only while those modules are unchanged (lint.engine).
+
+A module is looked for where Python would find it from the file: a relative import in the file's
+package; an absolute one in the file's directory and each directory above it, up to the project root
+(a `src/` layout, scripts beside their package). Nothing outside the root is read, so installed
+libraries never are, and neither is a module too large to be hand-written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from lint.prefilter import from_imports, imported_names
+
+MAX_MODULE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class LocalModule:
+    """A project module a file imports names from."""
+
+    relative: str  # POSIX path from the project root
+    path: str
+
+
+# Where each import from a folder leads: (root, folder, level, module) -> its file. Kept for the process (the
+# main process looks up every import for the pre-filter; linting in it looks them up again), so a run
+# starts with `forget_lookups()`.
+_FOUND: dict[tuple[str, str, int, str], str | None] = {}
+
+
+def forget_lookups() -> None:
+    """Look modules up afresh: files may have come and gone since the last run in this process."""
+    _FOUND.clear()
+
+
+class LocalModules:
+    """Finds and reads the project modules files import from; each read is done once."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = os.path.realpath(root)
+        self._read: dict[str, bytes | None] = {}
+        self._imports: dict[str, frozenset[str]] = {}
+
+    def imported_by(self, relative: str, data: bytes) -> list[LocalModule]:
+        """The project modules the file at `relative` (from the root) imports names from, in import order, once each."""
+        importer = self.path_of(relative)
+        folder = os.path.dirname(importer)
+        found: dict[str, LocalModule] = {}
+        for level, module, _ in from_imports(data):
+            path = self.find(folder, level, module)
+            if path is not None and path not in found and path != importer:
+                found[path] = LocalModule(os.path.relpath(path, self.root).replace(os.sep, "/"), path)
+        return list(found.values())
+
+    def find(self, folder: str, level: int, module: str) -> str | None:
+        """The file of `module` imported with `level` dots from a file in `folder`; None outside the project."""
+        key = (self.root, folder, level, module)
+        if key not in _FOUND:
+            _FOUND[key] = self._search(folder, level, module)
+        return _FOUND[key]
+
+    def imports_of(self, path: str) -> frozenset[str]:
+        """What a module's import statements reach (prefilter.imported_names); nothing for one that cannot be read."""
+        if path not in self._imports:
+            data = self.read(path)
+            self._imports[path] = imported_names(data) if data is not None else frozenset()
+        return self._imports[path]
+
+    def read(self, path: str) -> bytes | None:
+        """A module's bytes; None when it cannot be read or is too large."""
+        if path not in self._read:
+            self._read[path] = read_small(path)
+        return self._read[path]
+
+    def _search(self, folder: str, level: int, module: str) -> str | None:
+        if not module:
+            return None  # `from . import x`: x is a module, not a name a module builds
+        parts = module.split(".")
+        if level:
+            for _ in range(level - 1):
+                folder = os.path.dirname(folder)
+            return self._module_in(folder, parts)
+        while self._inside(folder):
+            found = self._module_in(folder, parts)
+            if found is not None:
+                return found
+            if folder == self.root:
+                return None
+            folder = os.path.dirname(folder)
+        return None
+
+    def _module_in(self, folder: str, parts: list[str]) -> str | None:
+        base = os.path.join(folder, *parts)
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                real = os.path.realpath(candidate)
+                return real if self._inside(real) else None
+        return None
+
+    def _inside(self, path: str) -> bool:
+        return path == self.root or path.startswith(self.root + os.sep)
+
+    def path_of(self, relative: str) -> str:
+        """The real path of a file given relative to the root (or absolute)."""
+        return os.path.realpath(os.path.join(self.root, relative))
+
+
+def read_small(path: str) -> bytes | None:
+    try:
+        if os.path.getsize(path) > MAX_MODULE_BYTES:
+            return None
+        with open(path, "rb") as module:
+            return module.read(MAX_MODULE_BYTES + 1)
+    except OSError:
+        return None

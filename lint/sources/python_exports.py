@@ -1,0 +1,130 @@
+"""What a project module gives the files that import from it: the clients it builds (lint.local_modules).
+
+A module's exports are read by the same facts that read the file itself, at the cost of their
+prescan (top-level statements only): module-level clients (`sf = Salesforce(...)`), functions that
+return one (`def connect() -> Salesforce`, `return requests.Session()`), and subclasses of a client
+(`class OrgSession(requests.Session)`), whose instances are that client except through a method the
+subclass defines itself.
+
+Parsing every module a project imports from would cost as much again as linting it, so a module is
+parsed only if its text can build a client: it imports a client library (what the pre-filter counted
+for the importing file) and names a client class where one is built, subclassed or returned
+(`Salesforce(`, `class X(requests.Session)`, `-> httpx.Client`). Each module is read once per process
+and version (its size, modification time and inode).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import libcst as cst
+
+from lint.local_modules import LocalModules, read_small
+from lint.prefilter import imported_names, imports_any
+from lint.rules.requirements import NETWORK_CALLS
+from lint.sources.python_facts import CANONICAL_NAMES, CONSTRUCTORS, Imported, ObjectType, PythonFacts
+
+MAX_REMEMBERED = 1024  # modules' exports kept per process
+
+
+def _client_classes() -> re.Pattern[bytes]:
+    """Where a module's text builds, subclasses or returns one of the network clients the facts know."""
+    names = [*CONSTRUCTORS, *(alias for alias, known in CANONICAL_NAMES.items() if known in CONSTRUCTORS)]
+    words = sorted({name.rpartition(".")[2] for name in names if imports_any(frozenset({name}), NETWORK_CALLS.imports)})
+    word = rb"\b(?:" + rb"|".join(name.encode() for name in words) + rb")\b"
+    built, subclassed, returned, annotated = word + rb"\s*\(", rb"^[ \t]*class\s+\w+\s*\([^)]*" + word, rb"->[^:\n]*" + word, rb"^\w+\s*:[^=\n]*" + word
+    return re.compile(rb"|".join((built, subclassed, returned, annotated)), re.MULTILINE)
+
+
+CLIENT_CLASSES = _client_classes()
+
+
+@dataclass(frozen=True)
+class Export:
+    """A name a project module binds to a client, or to something that builds one."""
+
+    object_type: ObjectType | None = None  # the name holds a client
+    returns: ObjectType | None = None  # calling the name gives a client: a factory, or a client subclass
+
+
+@dataclass
+class _Module:
+    version: tuple[int, int, int]  # size, modification time and inode when read
+    data: bytes | None  # None: unreadable, or it builds no client
+    exports: Mapping[str, Export] | None = None  # parsed when first asked
+
+
+_REMEMBERED: dict[str, _Module] = {}  # by path
+
+
+def imported_from(root: str, relative: str, parse: Callable[[str], cst.Module]) -> Imported:
+    """What `from <module> import <name>` binds in the file at `relative`, from the project's own modules."""
+    modules = LocalModules(root)
+    folder = os.path.dirname(modules.path_of(relative))
+
+    def export(level: int, module: str, name: str) -> Export | None:
+        path = modules.find(folder, level, module)
+        return exported(path, name, parse) if path is not None else None
+
+    return export
+
+
+def exported(path: str, name: str, parse: Callable[[str], cst.Module]) -> Export | None:
+    """What a module's top level binds `name` to, if a client or something that builds one."""
+    module = _module(path)
+    if module.data is None:
+        return None
+    if module.exports is None:
+        module.exports = _exports(module.data, parse)
+    return module.exports.get(name)
+
+
+def _module(path: str) -> _Module:
+    try:
+        status = os.stat(path)
+        version = (status.st_size, status.st_mtime_ns, status.st_ino)
+    except OSError:
+        return _Module((-1, -1, -1), None)
+    module = _REMEMBERED.get(path)
+    if module is None or module.version != version:
+        if len(_REMEMBERED) >= MAX_REMEMBERED:
+            _REMEMBERED.clear()
+        data = read_small(path)
+        module = _REMEMBERED[path] = _Module(version, data if data is not None and _builds_clients(data) else None)
+    return module
+
+
+def _builds_clients(data: bytes) -> bool:
+    """Whether a module's text can build a client: it imports a client library and builds, subclasses or returns a client class."""
+    return imports_any(imported_names(data), NETWORK_CALLS.imports) and CLIENT_CLASSES.search(data) is not None
+
+
+def _exports(data: bytes, parse: Callable[[str], cst.Module]) -> Mapping[str, Export]:
+    try:
+        text = data.decode("utf-8-sig")
+        facts = PythonFacts(parse(text), text)
+    except MemoryError:
+        raise  # the memory guard's to report (lint.workers)
+    except Exception:  # a module that does not decode or parse (or is too deep) exports nothing known
+        return {}
+    found = {
+        name: Export(_portable(facts, binding.object_type), _portable(facts, binding.returns))
+        for name, binding in facts.module_scope.names.items()
+        if binding.qualified is None and (binding.object_type or binding.returns)
+    }
+    for name, info in facts.classes.items():
+        base = info.known_base()
+        if base is not None:
+            found[name] = Export(returns=ObjectType(base, methods=frozenset(info.methods)))
+    return found
+
+
+def _portable(facts: PythonFacts, found: ObjectType | None) -> ObjectType | None:
+    """A type as another module sees it: built through a class of this module, it names the methods the class defines."""
+    if found is None or found.via_class is None:
+        return found
+    info = facts.class_named(found.via_class)
+    return ObjectType(found.qualified, methods=frozenset(info.methods) if info is not None else frozenset())

@@ -1,0 +1,159 @@
+"""Clients built in one project module and used in another: found where the imports name them, read one level deep."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import lint.workers
+from lint.engine import RunOptions, run
+from lint.local_modules import LocalModules
+from lint.prefilter import from_imports
+from lint.rules import load_registry
+from tests.conftest import settings_for
+
+CLIENTS = """\
+    import requests
+    from simple_salesforce import Salesforce
+
+    sf = Salesforce(instance_url=INSTANCE_URL, session_id=SESSION_ID)
+
+
+    def connect() -> Salesforce:
+        return Salesforce(instance_url=INSTANCE_URL, session_id=SESSION_ID)
+
+
+    class OrgSession(requests.Session):
+        def login(self, body):
+            return self.post(TOKEN_URL, data=body, timeout=10)
+
+
+    class TimeoutSession(requests.Session):
+        def request(self, method, url, **kwargs):
+            kwargs.setdefault("timeout", 30)
+            return super().request(method, url, **kwargs)
+
+
+    class ApiSession(requests.Session):
+        def get(self, path, **kwargs):
+            return super().get(BASE_URL + path, timeout=10, **kwargs)
+    """
+JOBS = """\
+    from ..clients import ApiSession, OrgSession, TimeoutSession, connect, sf
+
+
+    def push(rows):
+        for row in rows:
+            sf.Contact.create(row)
+
+
+    def pull(emails):
+        client = connect()
+        for email in emails:
+            client.query(f"SELECT Id FROM Contact WHERE Email = '{email}'")
+
+
+    def ping(url):
+        OrgSession().get(url)
+        TimeoutSession().get(url)
+        ApiSession().get("/limits")
+    """
+SCRIPT = """\
+    from app.clients import sf
+
+    for row in load_rows():
+        sf.Contact.update(row["Id"], row)
+    """
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    files = {"app/__init__.py": "", "app/clients.py": CLIENTS, "app/jobs/__init__.py": "", "app/jobs/sync.py": JOBS, "scripts/backfill.py": SCRIPT}
+    return write(tmp_path / "project", files)
+
+
+def check(root: Path, **options) -> list[tuple[str, str, int]]:
+    result = run([root], settings_for(root), load_registry(), options=RunOptions(**options))
+    return [(finding.path, finding.code, finding.span.start_line) for finding in result.findings]
+
+
+EXPECTED = [
+    ("app/jobs/sync.py", "IL101", 6),  # the module's client
+    ("app/jobs/sync.py", "IL201", 6),
+    ("app/jobs/sync.py", "IL202", 12),  # the factory's client
+    ("app/jobs/sync.py", "IL508", 12),
+    ("app/jobs/sync.py", "IL401", 16),  # a subclass, through the method it inherits; not the one sending with a default
+    ("scripts/backfill.py", "IL201", 4),  # an absolute import, from a directory above the package
+    ("scripts/backfill.py", "IL402", 4),
+]
+
+
+def test_clients_from_the_projects_own_modules_are_known_where_they_are_used(project):
+    assert check(project) == EXPECTED
+
+
+def test_the_same_findings_without_the_prefilter_with_workers_and_from_the_cache(project, tmp_path):
+    assert check(project, prefilter=False) == EXPECTED
+    assert check(project, jobs=2) == EXPECTED
+    cache = tmp_path / "cache"
+    assert check(project, cache_dir=cache) == EXPECTED
+    assert check(project, cache_dir=cache) == EXPECTED
+
+
+def test_a_cached_outcome_holds_only_while_the_modules_it_imports_from_are_unchanged(project, tmp_path, monkeypatch):
+    linted: list[str] = []
+    real = lint.workers.lint_source
+    monkeypatch.setattr(lint.workers, "lint_source", lambda relative, *args: linted.append(relative) or real(relative, *args))
+    cache = tmp_path / "cache"
+    assert check(project, cache_dir=cache) == EXPECTED
+    linted.clear()
+    assert check(project, cache_dir=cache) == EXPECTED
+    assert linted == []
+    clients = project / "app/clients.py"
+    clients.write_text(clients.read_text().replace("sf = Salesforce(", "sf = make_client(") + "\n")
+    assert check(project, cache_dir=cache) == [finding for finding in EXPECTED if finding[1] not in ("IL101", "IL201", "IL402")]  # `sf`'s
+    assert linted == ["app/clients.py", "app/jobs/sync.py", "scripts/backfill.py"]  # the module and the files importing from it
+    clients.write_text(textwrap.dedent(CLIENTS) + "\n\n")
+    assert check(project, cache_dir=cache) == EXPECTED
+
+
+def test_a_module_that_cannot_be_read_or_parsed_exports_nothing(project):
+    (project / "app/clients.py").write_bytes(b"import requests\nsf = Salesforce(\n\xff\xfe")
+    assert [finding for finding in check(project) if finding[1] != "IL001"] == []
+    (project / "app/clients.py").write_text("from .jobs.sync import push\nimport requests\nsf = requests.Session()\n")  # a cycle
+    assert check(project) == []
+
+
+def test_modules_are_found_where_python_would_import_them_from_inside_the_project(tmp_path):
+    root = write(tmp_path / "project", {"src/app/__init__.py": "", "src/app/db.py": "", "src/app/api/client.py": "", "src/app/api/jobs.py": ""})
+    outside = write(tmp_path / "elsewhere", {"secrets.py": "TOKEN = 'x'\n"})
+    os.symlink(outside / "secrets.py", root / "src/app/linked.py")
+    modules = LocalModules(root)
+    api = str(root / "src/app/api")
+    assert modules.find(api, 1, "client") == str(root / "src/app/api/client.py")
+    assert modules.find(api, 2, "db") == str(root / "src/app/db.py")
+    assert modules.find(api, 0, "app.db") == str(root / "src/app/db.py")  # from the `src/` directory above
+    assert modules.find(api, 0, "app") == str(root / "src/app/__init__.py")
+    assert modules.find(api, 1, "") is None  # `from . import client`: a module, which builds nothing
+    assert modules.find(api, 0, "requests") is None  # installed libraries are not read
+    assert modules.find(api, 2, "linked") is None  # a link out of the project
+    assert modules.find(api, 5, "db") is None  # above the project root
+    jobs = b"from .client import sf\nfrom ..db import engine\nfrom app.api import client\nimport requests\n"
+    # `app.api` is a namespace package here: a folder without `__init__.py`, which builds nothing.
+    assert [module.relative for module in modules.imported_by("src/app/api/jobs.py", jobs)] == ["src/app/api/client.py", "src/app/db.py"]
+
+
+def test_from_imports_are_read_from_the_bytes_relative_ones_included():
+    data = b"from ..a.b import c, d as e\nfrom . import x\nfrom .import y\nfrom m import *\nimport os\nfrom q import (\n    r)\n"
+    assert from_imports(data) == [(2, "a.b", ("c", "d")), (1, "", ("x",)), (1, "", ("y",)), (0, "m", None), (0, "q", None)]
