@@ -133,6 +133,11 @@ def test_a_module_that_cannot_be_read_or_parsed_exports_nothing(project):
     assert [finding for finding in check(project) if finding[1] != "IL001"] == []
     (project / "app/clients.py").write_text("from .jobs.sync import push\nimport requests\nsf = requests.Session()\n")  # a cycle
     assert check(project) == []
+    (project / "app/clients.py").write_text("import requests\nsf = requests.Session(" + "(" * 5000 + ")" * 5000 + ")\n")  # too deep
+    assert [finding for finding in check(project) if finding[0] != "app/clients.py"] == []
+    (project / "app/clients.py").unlink()
+    os.symlink("clients.py", project / "app/clients.py")  # a link to itself
+    assert check(project) == []
 
 
 def test_modules_are_found_where_python_would_import_them_from_inside_the_project(tmp_path):

@@ -142,12 +142,27 @@ def lint_file(path: str, data: bytes, rules: Sequence[type[PythonRule]], options
         return SourceResult([], directives)
     try:
         with _recursion_limit(DEEP_RECURSION_LIMIT):
-            imported = imported_from(root, path, parse_trusted) if root is not None else None
+            imported = imported_from(root, path, parse_imported) if root is not None else None
             findings = _run_rules(path, text, module, rules, options, tree, imported)
     except RecursionError:
         notice = f"skipped the rules on {path}: its expressions are nested too deeply to analyse"
         return SourceResult([], directives, notices=[notice])
     return SourceResult(findings, directives)
+
+
+def parse_imported(path: str, data: bytes) -> tuple[cst.Module, str] | None:
+    """The tree and text of a module a file imports from (python_exports), read as the file itself is: decoded by
+    its declaration and vetted by CPython's parser first (input nested too deep would crash libcst's); None when
+    it cannot be read."""
+    text, error = _decode(path, data)
+    if error is not None or _cpython_parse(path, text)[1] is not None:
+        return None
+    try:
+        return parse_trusted(text), text
+    except MemoryError:
+        raise  # the memory guard's to report (lint.workers)
+    except Exception:  # a limitation or failure of libcst's parser: the module tells nothing
+        return None
 
 
 def parse_trusted(text: str) -> cst.Module:

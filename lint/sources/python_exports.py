@@ -58,9 +58,10 @@ class _Module:
 
 
 _REMEMBERED: dict[str, _Module] = {}  # by path
+Parse = Callable[[str, bytes], "tuple[cst.Module, str] | None"]  # (path, bytes) -> tree and text; None: unreadable
 
 
-def imported_from(root: str, relative: str, parse: Callable[[str], cst.Module]) -> Imported:
+def imported_from(root: str, relative: str, parse: Parse) -> Imported:
     """What `from <module> import <name>` binds in the file at `relative`, from the project's own modules."""
     modules = LocalModules(root)
     folder = os.path.dirname(modules.path_of(relative))
@@ -72,13 +73,13 @@ def imported_from(root: str, relative: str, parse: Callable[[str], cst.Module]) 
     return export
 
 
-def exported(path: str, name: str, parse: Callable[[str], cst.Module]) -> Export | None:
+def exported(path: str, name: str, parse: Parse) -> Export | None:
     """What a module's top level binds `name` to, if a client or something that builds one."""
     module = _module(path)
     if module.data is None:
         return None
     if module.exports is None:
-        module.exports = _exports(module.data, parse)
+        module.exports = _exports(path, module.data, parse)
     return module.exports.get(name)
 
 
@@ -102,14 +103,14 @@ def _builds_clients(data: bytes) -> bool:
     return imports_any(imported_names(data), NETWORK_CALLS.imports) and CLIENT_CLASSES.search(data) is not None
 
 
-def _exports(data: bytes, parse: Callable[[str], cst.Module]) -> Mapping[str, Export]:
+def _exports(path: str, data: bytes, parse: Parse) -> Mapping[str, Export]:
+    parsed = parse(path, data)
+    if parsed is None:
+        return {}  # a module that does not decode or parse exports nothing known
     try:
-        text = data.decode("utf-8-sig")
-        facts = PythonFacts(parse(text), text)
-    except MemoryError:
-        raise  # the memory guard's to report (lint.workers)
-    except Exception:  # a module that does not decode or parse (or is too deep) exports nothing known
-        return {}
+        facts = PythonFacts(*parsed)
+    except RecursionError:
+        return {}  # nested too deeply to read: the importing file is still linted
     found = {
         name: Export(_portable(facts, binding.object_type), _portable(facts, binding.returns))
         for name, binding in facts.module_scope.names.items()
