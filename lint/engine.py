@@ -8,8 +8,9 @@ For each discovered file, in path order:
 3. the rest is linted, each file by the rules it met, in worker processes (lint.workers).
 
 `lint_source` handles one file from bytes to filtered findings and touches no shared state (it
-only reads the project modules a Python file imports from), so files can be spread over worker processes; outcomes are gathered by file, so the result is the
-same for any number of workers, any file system order and with or without the cache.
+only reads the project modules a Python file imports from), so files can be spread over worker
+processes; outcomes are gathered by file, so the result is the same for any number of workers,
+any file system order and with or without the cache.
 
 A Python file is read with the project modules it imports from (lint.local_modules): their imports
 count for the pre-filter, the facts type the clients they export, and a cached outcome records their
@@ -238,9 +239,7 @@ class _Run:
         modules = self._modules
         found = [module for module in modules.imported_by(state.found.relative, data) if modules.read(module.path) is not None]
         if cache is not None:
-            from lint.cache import content_hash
-
-            state.depends = tuple((module.relative, content_hash(modules.read(module.path) or b"")) for module in found)
+            state.depends = tuple((module.relative, self._digest(module.relative, cache) or "") for module in found)
         return [modules.imports_of(module.path) for module in found]
 
     def _unchanged(self, depends: tuple[tuple[str, str], ...], cache: ResultCache) -> bool:

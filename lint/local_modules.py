@@ -114,6 +114,7 @@ class LocalModules:
 
 
 def read_small(path: str) -> bytes | None:
+    """A module's bytes; None when it cannot be read or is larger than a hand-written module would be."""
     try:
         if os.path.getsize(path) > MAX_MODULE_BYTES:
             return None

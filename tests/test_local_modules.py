@@ -128,6 +128,15 @@ def test_a_cached_outcome_holds_only_while_the_modules_it_imports_from_are_uncha
     assert check(project, cache_dir=cache) == EXPECTED
 
 
+def test_only_names_defined_as_clients_are_typed(tmp_path):
+    files = {
+        "clients.py": "import requests\nfrom cache import Cache\n\nsession = requests.Session()\n\nclass Pager:\n    def get(self, url):\n        return []\n",
+        "cache.py": "class Cache:\n    def get(self, key):\n        return None\n",
+        "job.py": "from clients import Cache, Pager, session\n\ndef run(url):\n    Pager().get(url)\n    Cache().get(url)\n    session.get(url)\n",
+    }
+    assert check(write(tmp_path / "project", files)) == [("job.py", "IL401", 6)]
+
+
 def test_a_module_that_cannot_be_read_or_parsed_exports_nothing(project):
     (project / "app/clients.py").write_bytes(b"import requests\nsf = Salesforce(\n\xff\xfe")
     assert [finding for finding in check(project) if finding[1] != "IL001"] == []

@@ -7,10 +7,12 @@ return one (`def connect() -> Salesforce`, `return requests.Session()`), and sub
 subclass defines itself.
 
 Parsing every module a project imports from would cost as much again as linting it, so a module is
-parsed only if its text can build a client: it imports a client library (what the pre-filter counted
-for the importing file) and names a client class where one is built, subclassed or returned
-(`Salesforce(`, `class X(requests.Session)`, `-> httpx.Client`). Each module is read once per process
-and version (its size, modification time and inode).
+parsed only if its text can build a client, for a name that can be one: the module imports a client
+library (what the pre-filter counted for the importing file) and names a client class where one is
+built, subclassed or returned (`Salesforce(`, `class X(requests.Session)`, `-> httpx.Client`), and it
+defines the name at its top level as a function, an assignment, or a class with a client class among
+its bases (most names imported from a module are its other classes). Each module is read once per
+process and version (its size, modification time and inode), and parsed at most once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Mapping
 
 import libcst as cst
@@ -30,16 +33,16 @@ from lint.sources.python_facts import CANONICAL_NAMES, CONSTRUCTORS, Imported, O
 MAX_REMEMBERED = 1024  # modules' exports kept per process
 
 
-def _client_classes() -> re.Pattern[bytes]:
-    """Where a module's text builds, subclasses or returns one of the network clients the facts know."""
+def _client_classes() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """The names of the network clients the facts know, and where a module's text builds, subclasses or returns one."""
     names = [*CONSTRUCTORS, *(alias for alias, known in CANONICAL_NAMES.items() if known in CONSTRUCTORS)]
     words = sorted({name.rpartition(".")[2] for name in names if imports_any(frozenset({name}), NETWORK_CALLS.imports)})
     word = rb"\b(?:" + rb"|".join(name.encode() for name in words) + rb")\b"
     built, subclassed, returned, annotated = word + rb"\s*\(", rb"^[ \t]*class\s+\w+\s*\([^)]*" + word, rb"->[^:\n]*" + word, rb"^\w+\s*:[^=\n]*" + word
-    return re.compile(rb"|".join((built, subclassed, returned, annotated)), re.MULTILINE)
+    return re.compile(word), re.compile(rb"|".join((built, subclassed, returned, annotated)), re.MULTILINE)
 
 
-CLIENT_CLASSES = _client_classes()
+CLIENT_WORD, CLIENT_CLASSES = _client_classes()
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,6 @@ class Export:
     returns: ObjectType | None = None  # calling the name gives a client: a factory, or a client subclass
 
 
-@dataclass
-class _Module:
-    version: tuple[int, int, int]  # size, modification time and inode when read
-    data: bytes | None  # None: unreadable, or it builds no client
-    exports: Mapping[str, Export] | None = None  # parsed when first asked
-
-
-_REMEMBERED: dict[str, _Module] = {}  # by path
 Parse = Callable[[str, bytes], "tuple[cst.Module, str] | None"]  # (path, bytes) -> tree and text; None: unreadable
 
 
@@ -73,22 +68,32 @@ def imported_from(root: str, relative: str, parse: Parse) -> Imported:
     return export
 
 
+@dataclass
+class _Module:
+    version: tuple[int, int, int]  # size, modification time and inode when read
+    data: bytes | None  # None: unreadable, or it builds no client
+    exports: Mapping[str, Export] | None = None  # parsed the first time a name it defines could be a client
+
+
+_REMEMBERED: dict[str, _Module] = {}  # by path
+
+
 def exported(path: str, name: str, parse: Parse) -> Export | None:
-    """What a module's top level binds `name` to, if a client or something that builds one."""
+    """What a project module's top level binds `name` to, if a client or something that builds one."""
     module = _module(path)
-    if module.data is None:
-        return None
     if module.exports is None:
-        module.exports = _exports(path, module.data, parse)
+        if module.data is None or not _may_be_client(module.data, name):
+            return None
+        module.exports, module.data = _exports(path, module.data, parse), None  # its exports are all it is kept for
     return module.exports.get(name)
 
 
 def _module(path: str) -> _Module:
     try:
         status = os.stat(path)
-        version = (status.st_size, status.st_mtime_ns, status.st_ino)
     except OSError:
         return _Module((-1, -1, -1), None)
+    version = (status.st_size, status.st_mtime_ns, status.st_ino)
     module = _REMEMBERED.get(path)
     if module is None or module.version != version:
         if len(_REMEMBERED) >= MAX_REMEMBERED:
@@ -101,6 +106,19 @@ def _module(path: str) -> _Module:
 def _builds_clients(data: bytes) -> bool:
     """Whether a module's text can build a client: it imports a client library and builds, subclasses or returns a client class."""
     return imports_any(imported_names(data), NETWORK_CALLS.imports) and CLIENT_CLASSES.search(data) is not None
+
+
+def _may_be_client(data: bytes, name: str) -> bool:
+    """Whether the module defines `name` at its top level as something that can be a client: a function or an
+    assignment, or a class with a client class among its bases (most imported names are other classes)."""
+    found = _definition(name).search(data)
+    return found is not None and (found["bases"] is None or CLIENT_WORD.search(found["bases"]) is not None)
+
+
+@lru_cache(maxsize=4096)
+def _definition(name: str) -> re.Pattern[bytes]:
+    word = re.escape(name.encode())
+    return re.compile(rb"^(?:(?:async[ \t]+)?def[ \t]+" + word + rb"\b|class[ \t]+" + word + rb"\b(?P<bases>[^:]*)|" + word + rb"[ \t]*[:=])", re.MULTILINE)
 
 
 def _exports(path: str, data: bytes, parse: Parse) -> Mapping[str, Export]:
