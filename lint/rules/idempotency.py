@@ -15,7 +15,8 @@ from lint.sources.config_dialects import CAMEL, CUMULUSCI, KAFKA_CONNECT, OPENAP
 from lint.sources.config_model import ConfigDocument, Scalar, each_value, is_reference
 from lint.sources.config_openapi import body_fields, header_names, operations
 from lint.sources.python_calls import has_double_star, keyword, positional, walk
-from lint.sources.python_facts import SALESFORCE, PythonFacts
+from lint.sources.python_facts import PythonFacts
+from lint.sources.python_names import SALESFORCE
 from lint.sources.python_handlers import OUTBOUND_MESSAGE, PUBSUB, WEBHOOK, Consumer, enclosing_consumer
 from lint.sources.python_clients import HTTP_CLIENT_TYPES
 from lint.sources.python_retry import ADAPTER, DECORATOR, MANUAL_LOOP, RetryPolicy, enclosing_retry, resolved, session_retry

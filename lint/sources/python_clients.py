@@ -21,23 +21,8 @@ import libcst as cst
 
 from lint.findings import Confidence
 from lint.sources.python_calls import argument, keyword, positional
-from lint.sources.python_facts import (
-    AIOHTTP_SESSION,
-    BULK2_HANDLER,
-    BULK2_TYPE,
-    BULK_HANDLER,
-    BULK_TYPE,
-    CONSTRUCTORS,
-    HTTP_CONNECTIONS,
-    HTTPX_ASYNC_CLIENT,
-    HTTPX_CLIENT,
-    REQUESTS_SESSION,
-    SALESFORCE,
-    SALESFORCE_BULK,
-    SFTYPE,
-    URLLIB3_POOL,
-    PythonFacts,
-)
+from lint.sources.python_facts import PythonFacts
+from lint.sources.python_names import AIOHTTP_SESSION, BULK2_HANDLER, BULK2_TYPE, BULK_HANDLER, BULK_TYPE, CONSTRUCTORS, HTTP_CONNECTIONS, HTTPX_ASYNC_CLIENT, HTTPX_CLIENT, REQUESTS_SESSION, SALESFORCE, SALESFORCE_BULK, SFTYPE, URLLIB3_POOL
 from lint.sources.python_salesforce import HTTP_CLIENTS, HTTP_MODULES, SalesforceCall, likely_salesforce_call
 
 # Objects whose methods send HTTP requests (http.client's connections aside: they speak to one host, by path).

@@ -28,7 +28,8 @@ import libcst as cst
 from lint.local_modules import LocalModules, read_small
 from lint.prefilter import imported_names, imports_any
 from lint.rules.requirements import NETWORK_CALLS
-from lint.sources.python_facts import CANONICAL_NAMES, CONSTRUCTORS, Imported, ObjectType, PythonFacts
+from lint.sources.python_facts import Imported, ObjectType, PythonFacts
+from lint.sources.python_names import CANONICAL_NAMES, CONSTRUCTORS
 
 MAX_REMEMBERED = 1024  # modules' exports kept per process
 

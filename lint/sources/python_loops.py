@@ -16,7 +16,8 @@ from typing import Iterator
 import libcst as cst
 
 from lint.sources.python_calls import positional
-from lint.sources.python_facts import DATAFRAME, JSON_DOCUMENT, UNBOUNDED_SOURCES, Loop, PythonFacts
+from lint.sources.python_facts import Loop, PythonFacts
+from lint.sources.python_names import DATAFRAME, JSON_DOCUMENT, UNBOUNDED_SOURCES
 
 
 @dataclass(frozen=True)

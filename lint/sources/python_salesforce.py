@@ -23,17 +23,8 @@ import libcst as cst
 
 from lint.findings import Confidence
 from lint.sources.python_calls import keyword, positional
-from lint.sources.python_facts import (
-    BULK2_TYPE,
-    BULK_TYPE,
-    HTTPX_ASYNC_CLIENT,
-    HTTPX_CLIENT,
-    REQUESTS_SESSION,
-    SALESFORCE,
-    SALESFORCE_MEMBERS,
-    SFTYPE,
-    PythonFacts,
-)
+from lint.sources.python_facts import SALESFORCE_MEMBERS, PythonFacts
+from lint.sources.python_names import BULK2_TYPE, BULK_TYPE, HTTPX_ASYNC_CLIENT, HTTPX_CLIENT, REQUESTS_SESSION, SALESFORCE, SFTYPE
 
 # The version segment may be chosen at run time (`v{api_version}`, `{version}`, `v{}.0`): still a REST URL, of unknown version.
 REST_URL = re.compile(r"/services/data/(?:v(?P<version>\d+\.\d+)|v?\{\}(?:\.\d+)?)/(?P<path>[^?#]*)")

@@ -16,7 +16,8 @@ from lint.sources.config_dialects import CUMULUSCI, loads_records, mapping_steps
 from lint.sources.config_model import ConfigDocument
 from lint.sources.config_paths import Match
 from lint.sources.python_calls import clipped, keyword, positional
-from lint.sources.python_facts import CSV_ROWS, DATAFRAME, DATAFRAME_ROWS, FILE, JSON_DOCUMENT, QUERY_RESULT, RECORDS, Loop, PythonFacts
+from lint.sources.python_facts import Loop, PythonFacts
+from lint.sources.python_names import CSV_ROWS, DATAFRAME, DATAFRAME_ROWS, FILE, JSON_DOCUMENT, QUERY_RESULT, RECORDS
 from lint.sources.python_loops import LoopShape, loop_shape
 from lint.sources.python_salesforce import SalesforceCall
 

@@ -14,7 +14,7 @@ from lint.rules.retry.common import CLIENTS, called_name, integration_call, is_w
 from lint.sources.paths import is_test_path
 from lint.sources.python_calls import keyword
 from lint.sources.python_clients import ClientCall
-from lint.sources.python_facts import CONSTRUCTORS, SALESFORCE
+from lint.sources.python_names import CONSTRUCTORS, SALESFORCE
 from lint.sources.python_handlers import enclosing_consumer
 from lint.sources.python_retry import decorator_retry, enclosing_retry, loop_retry, retry_construct
 from lint.sources.python_sessions import first_origin, is_mount, resolved

@@ -14,7 +14,7 @@ from lint.sources.config_model import ConfigDocument
 from lint.sources.paths import is_test_path
 from lint.sources.python_calls import has_double_star, is_none, keyword, positional
 from lint.sources.python_clients import client_call
-from lint.sources.python_facts import AIOHTTP_SESSION, HTTPX_ASYNC_CLIENT, HTTPX_CLIENT, REQUESTS_SESSION, SALESFORCE, SFTYPE, URLLIB3_POOL
+from lint.sources.python_names import AIOHTTP_SESSION, HTTPX_ASYNC_CLIENT, HTTPX_CLIENT, REQUESTS_SESSION, SALESFORCE, SFTYPE, URLLIB3_POOL
 from lint.sources.python_sessions import first_origin, is_mount, resolved, session_timeout, short
 
 # What a config file must say for IL401 to find anything in it.

@@ -13,7 +13,8 @@ from lint.rules.base import PythonRule
 from lint.sources.paths import is_test_path
 from lint.sources.python_calls import argument, clipped, is_none, literal_text, positional
 from lint.sources.python_clients import SALESFORCE_LOGINS, http_request
-from lint.sources.python_facts import SALESFORCE, SFTYPE, PythonFacts
+from lint.sources.python_facts import PythonFacts
+from lint.sources.python_names import SALESFORCE, SFTYPE
 
 # -- what the rules read -----------------------------------------------------------
 

@@ -16,7 +16,7 @@ from lint.sources.config_model import ConfigDocument, Mapping, Node, Scalar, Seq
 from lint.sources.config_settings import Setting, node_at, path_words, settings
 from lint.sources.python_calls import clipped, is_false, literal_text
 from lint.sources.python_clients import HTTP_CLIENT_TYPES, HTTP_VERBS, METHOD_FIRST, http_request, is_http_library_call
-from lint.sources.python_facts import AIOHTTP_SESSION, SALESFORCE, SFTYPE
+from lint.sources.python_names import AIOHTTP_SESSION, SALESFORCE, SFTYPE
 from lint.sources.python_salesforce import HTTP_MODULES
 
 # -- IL505: plaintext endpoints --------------------------------------------------------
