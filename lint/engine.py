@@ -233,14 +233,15 @@ class _Run:
             state.outcome_context = state.context
 
     def _imported_from(self, state: _File, data: bytes, cache: ResultCache | None) -> list[frozenset[str]]:
-        """What the project modules the file imports from import; with the cache on, their hashes become its `depends`."""
+        """What the project modules that may give the file a client import; with the cache on, the hashes of every
+        module it imports from become its `depends` (one may start building clients)."""
         if self._modules is None:
             self._modules = LocalModules(self.settings.root)
         modules = self._modules
         found = [module for module in modules.imported_by(state.found.relative, data) if modules.read(module.path) is not None]
         if cache is not None:
             state.depends = tuple((module.relative, self._digest(module.relative, cache) or "") for module in found)
-        return [modules.imports_of(module.path) for module in found]
+        return [modules.imports_of(module.path) for module in found if modules.may_give_client(module)]
 
     def _unchanged(self, depends: tuple[tuple[str, str], ...], cache: ResultCache) -> bool:
         """Whether the project modules a cached outcome was linted with still hold what they held."""

@@ -2,9 +2,9 @@
 
 Integration code is commonly split so: `clients.py` logs in and builds the client, the jobs import it
 and loop over records (`from .clients import sf`). A Python file is therefore read with what the project
-modules it imports from export (lint.sources.python_exports), one level deep: the pre-filter counts their
-imports as the file's own (it may use a client they build), the facts type the names it imports from
-them, and a cached outcome holds only while those modules are unchanged (lint.engine).
+modules it imports from export (lint.sources.python_exports), one level deep: the pre-filter counts the
+imports of those that may give it a client as its own, the facts type the names it imports from them,
+and a cached outcome holds only while the modules it imports from are unchanged (lint.engine).
 
 A module is looked for where Python would find it from the file: a relative import in the file's
 package; an absolute one in the file's directory and each directory above it, up to the project root
@@ -15,11 +15,44 @@ libraries never are, and neither is a module too large to be hand-written.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from lint.prefilter import from_imports, imported_names
+from lint.prefilter import from_imports, imported_names, imports_any
+from lint.rules.requirements import NETWORK_CALLS
+from lint.sources.python_names import CANONICAL_NAMES, CONSTRUCTORS
 
 MAX_MODULE_BYTES = 2_000_000
+
+
+@lru_cache(maxsize=None)  # compiled when first needed: a warm run needs none
+def _client_classes() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """The names of the network clients the facts know, and where a module's text builds, subclasses or returns one."""
+    names = [*CONSTRUCTORS, *(alias for alias, known in CANONICAL_NAMES.items() if known in CONSTRUCTORS)]
+    words = sorted({name.rpartition(".")[2] for name in names if imports_any(frozenset({name}), NETWORK_CALLS.imports)})
+    word = rb"\b(?:" + rb"|".join(name.encode() for name in words) + rb")\b"
+    built, subclassed, returned, annotated = word + rb"\s*\(", rb"^[ \t]*class\s+\w+\s*\([^)]*" + word, rb"->[^:\n]*" + word, rb"^\w+\s*:[^=\n]*" + word
+    return re.compile(word), re.compile(rb"|".join((built, subclassed, returned, annotated)), re.MULTILINE)
+
+
+def builds_clients(data: bytes) -> bool:
+    """Whether a module's text can build a client: it imports a client library and builds, subclasses or returns a client class
+    (`Salesforce(`, `class X(requests.Session)`, `-> httpx.Client`)."""
+    return imports_any(imported_names(data), NETWORK_CALLS.imports) and _client_classes()[1].search(data) is not None
+
+
+def may_be_client(data: bytes, name: str) -> bool:
+    """Whether a module that builds clients defines `name` at its top level as something that can be one: a function or an
+    assignment, or a class with a client class among its bases (most names imported from a module are its other classes)."""
+    found = _definition(name).search(data)
+    return found is not None and (found["bases"] is None or _client_classes()[0].search(found["bases"]) is not None)
+
+
+@lru_cache(maxsize=4096)
+def _definition(name: str) -> re.Pattern[bytes]:
+    word = re.escape(name.encode())
+    return re.compile(rb"^(?:(?:async[ \t]+)?def[ \t]+" + word + rb"\b|class[ \t]+" + word + rb"\b(?P<bases>[^:]*)|" + word + rb"[ \t]*[:=])", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -28,6 +61,7 @@ class LocalModule:
 
     relative: str  # POSIX path from the project root
     path: str
+    names: tuple[str, ...] | None  # the names imported from it; None: all of them (`*`), or not read here
 
 
 # Where each import from a folder leads: (root, folder, level, module) -> its file. Kept for the process (the
@@ -47,18 +81,28 @@ class LocalModules:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = os.path.realpath(root)
         self._read: dict[str, bytes | None] = {}
-        self._imports: dict[str, frozenset[str]] = {}
 
     def imported_by(self, relative: str, data: bytes) -> list[LocalModule]:
         """The project modules the file at `relative` (from the root) imports names from, in import order, once each."""
         importer = self.path_of(relative)
         folder = os.path.dirname(importer)
         found: dict[str, LocalModule] = {}
-        for level, module, _ in from_imports(data):
+        for level, module, names in from_imports(data):
             path = self.find(folder, level, module)
-            if path is not None and path not in found and path != importer:
-                found[path] = LocalModule(os.path.relpath(path, self.root).replace(os.sep, "/"), path)
+            if path is None or path == importer:
+                continue
+            known = found.get(path)
+            if known is not None:
+                names = None if names is None or known.names is None else known.names + names
+            found[path] = LocalModule(os.path.relpath(path, self.root).replace(os.sep, "/"), path, names)
         return list(found.values())
+
+    def may_give_client(self, module: LocalModule) -> bool:
+        """Whether a module can give the file that imports from it a client (what python_exports would read)."""
+        data = self.read(module.path)
+        if data is None or not builds_clients(data):
+            return False
+        return module.names is None or any(may_be_client(data, name) for name in module.names)
 
     def find(self, folder: str, level: int, module: str) -> str | None:
         """The file of `module` imported with `level` dots from a file in `folder`; None outside the project."""
@@ -69,10 +113,8 @@ class LocalModules:
 
     def imports_of(self, path: str) -> frozenset[str]:
         """What a module's import statements reach (prefilter.imported_names); nothing for one that cannot be read."""
-        if path not in self._imports:
-            data = self.read(path)
-            self._imports[path] = imported_names(data) if data is not None else frozenset()
-        return self._imports[path]
+        data = self.read(path)
+        return imported_names(data) if data is not None else frozenset()
 
     def read(self, path: str) -> bytes | None:
         """A module's bytes; None when it cannot be read or is too large."""

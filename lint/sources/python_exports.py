@@ -7,43 +7,22 @@ return one (`def connect() -> Salesforce`, `return requests.Session()`), and sub
 subclass defines itself.
 
 Parsing every module a project imports from would cost as much again as linting it, so a module is
-parsed only if its text can build a client, for a name that can be one: the module imports a client
-library (what the pre-filter counted for the importing file) and names a client class where one is
-built, subclassed or returned (`Salesforce(`, `class X(requests.Session)`, `-> httpx.Client`), and it
-defines the name at its top level as a function, an assignment, or a class with a client class among
-its bases (most names imported from a module are its other classes). Each module is read once per
-process and version (its size, modification time and inode), and parsed at most once.
+parsed only when its text says it may give the name asked for a client (local_modules.may_be_client),
+once per process and version (its size, modification time and inode).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable, Mapping
 
 import libcst as cst
 
-from lint.local_modules import LocalModules, read_small
-from lint.prefilter import imported_names, imports_any
-from lint.rules.requirements import NETWORK_CALLS
+from lint.local_modules import LocalModules, builds_clients, may_be_client, read_small
 from lint.sources.python_facts import Imported, ObjectType, PythonFacts
-from lint.sources.python_names import CANONICAL_NAMES, CONSTRUCTORS
 
 MAX_REMEMBERED = 1024  # modules' exports kept per process
-
-
-def _client_classes() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """The names of the network clients the facts know, and where a module's text builds, subclasses or returns one."""
-    names = [*CONSTRUCTORS, *(alias for alias, known in CANONICAL_NAMES.items() if known in CONSTRUCTORS)]
-    words = sorted({name.rpartition(".")[2] for name in names if imports_any(frozenset({name}), NETWORK_CALLS.imports)})
-    word = rb"\b(?:" + rb"|".join(name.encode() for name in words) + rb")\b"
-    built, subclassed, returned, annotated = word + rb"\s*\(", rb"^[ \t]*class\s+\w+\s*\([^)]*" + word, rb"->[^:\n]*" + word, rb"^\w+\s*:[^=\n]*" + word
-    return re.compile(word), re.compile(rb"|".join((built, subclassed, returned, annotated)), re.MULTILINE)
-
-
-CLIENT_WORD, CLIENT_CLASSES = _client_classes()
 
 
 @dataclass(frozen=True)
@@ -83,7 +62,7 @@ def exported(path: str, name: str, parse: Parse) -> Export | None:
     """What a project module's top level binds `name` to, if a client or something that builds one."""
     module = _module(path)
     if module.exports is None:
-        if module.data is None or not _may_be_client(module.data, name):
+        if module.data is None or not may_be_client(module.data, name):
             return None
         module.exports, module.data = _exports(path, module.data, parse), None  # its exports are all it is kept for
     return module.exports.get(name)
@@ -100,26 +79,8 @@ def _module(path: str) -> _Module:
         if len(_REMEMBERED) >= MAX_REMEMBERED:
             _REMEMBERED.clear()
         data = read_small(path)
-        module = _REMEMBERED[path] = _Module(version, data if data is not None and _builds_clients(data) else None)
+        module = _REMEMBERED[path] = _Module(version, data if data is not None and builds_clients(data) else None)
     return module
-
-
-def _builds_clients(data: bytes) -> bool:
-    """Whether a module's text can build a client: it imports a client library and builds, subclasses or returns a client class."""
-    return imports_any(imported_names(data), NETWORK_CALLS.imports) and CLIENT_CLASSES.search(data) is not None
-
-
-def _may_be_client(data: bytes, name: str) -> bool:
-    """Whether the module defines `name` at its top level as something that can be a client: a function or an
-    assignment, or a class with a client class among its bases (most imported names are other classes)."""
-    found = _definition(name).search(data)
-    return found is not None and (found["bases"] is None or CLIENT_WORD.search(found["bases"]) is not None)
-
-
-@lru_cache(maxsize=4096)
-def _definition(name: str) -> re.Pattern[bytes]:
-    word = re.escape(name.encode())
-    return re.compile(rb"^(?:(?:async[ \t]+)?def[ \t]+" + word + rb"\b|class[ \t]+" + word + rb"\b(?P<bases>[^:]*)|" + word + rb"[ \t]*[:=])", re.MULTILINE)
 
 
 def _exports(path: str, data: bytes, parse: Parse) -> Mapping[str, Export]:
