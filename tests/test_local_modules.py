@@ -137,6 +137,18 @@ def test_only_names_defined_as_clients_are_typed(tmp_path):
     assert check(write(tmp_path / "project", files)) == [("job.py", "IL401", 6)]
 
 
+def test_the_prefilter_reads_a_file_for_what_the_modules_it_imports_from_may_give_it(tmp_path):
+    files = {
+        "clients.py": "import requests\n\nsession = requests.Session()\n\nclass Pager:\n    pass\n",
+        "uses_session.py": "from clients import session\n\nsession.get(URL)\n",
+        "uses_pager.py": "from clients import Pager\n\nPager().get(URL)\n",  # nothing here can be a client
+    }
+    root = write(tmp_path / "project", files)
+    result = run([root], settings_for(root), load_registry())
+    assert result.files_scanned == 2
+    assert [(finding.path, finding.code) for finding in result.findings] == [("uses_session.py", "IL401")]
+
+
 def test_a_module_that_cannot_be_read_or_parsed_exports_nothing(project):
     (project / "app/clients.py").write_bytes(b"import requests\nsf = Salesforce(\n\xff\xfe")
     assert [finding for finding in check(project) if finding[1] != "IL001"] == []
