@@ -169,11 +169,17 @@ def generate_integration_corpus(scratch: Path, modules: int) -> Path:
         except SyntaxError:
             continue  # the Python 2 fixture: a parse error, not integration code to analyse
         templates.append((path.stem, text))
+    # Modules other fixtures import from (`from crm_session import sf`) also go into each package under their own
+    # name, so that the variants importing them find them there, as in the fixtures.
+    imported = [(stem, text) for stem, text in templates if any(f"from {stem} import" in other for _, other in templates)]
     target = scratch / "integration"
     for number in range(modules):
         stem, text = templates[number % len(templates)]
         package = target / f"service_{number // 50:02d}"
-        package.mkdir(parents=True, exist_ok=True)
+        if not package.is_dir():
+            package.mkdir(parents=True)
+            for name, module in imported:
+                (package / f"{name}.py").write_text(module, encoding="utf-8")
         variant = f"# Generated variant {number} of fixtures/python/{stem}.py.\n{text}\n\nVARIANT = {number}\n"
         (package / f"{stem}_{number}.py").write_text(variant, encoding="utf-8")
     return target

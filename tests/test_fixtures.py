@@ -27,6 +27,14 @@ def test_order_push_job_misses_three_timeouts_and_creates_instead_of_upserting()
     ]
 
 
+def test_nightly_contact_push_writes_per_row_through_a_client_built_in_another_module():
+    assert findings_in("nightly_contact_push.py") == [
+        ("IL101", 16, 13, "`sf.Contact.create` inserts a new Contact on every run, so a retry or re-run duplicates it; upsert on an External ID instead: `sf.Contact.upsert('Shop_Customer_Id__c/' + customer[\"id\"], data)`."),
+        ("IL201", 16, 13, "`sf.Contact.create` runs once per item of `csv.DictReader(export)` (loop at line 15); send up to 200 records per call with sObject Collections, or use Bulk API 2.0 (`sf.bulk2.Contact.insert`) above 2,000 rows."),
+        ("IL205", 16, 13, "`sf.Contact.create` pushes the CSV rows `csv.DictReader(export)` through the REST API (loop at line 15); a set that can exceed 2,000 records belongs in Bulk API 2.0 (`sf.bulk2.Contact.insert`), which loads it in one asynchronous job."),
+    ]
+
+
 def test_contact_sync_client_is_clean():
     assert findings_in("contact_sync_client.py") == []
 
@@ -41,6 +49,7 @@ CLEAN_MODULES = [
     "account_change_webhook.py",
     "clean_bulk2_loader.py",
     "contact_sync_client.py",
+    "crm_session.py",
     "erp_writeback_done_right.py",
     "invoice_payment_stream.py",
     "order_sync_done_right.py",
