@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from lint.discovery import DiscoveredFile, discover
 from lint.findings import Finding, fingerprint, number_repeated_fingerprints
-from lint.local_modules import LocalModules, forget_lookups
 from lint.results import FileOutcome, RunResult, Suppressed
 from lint.rules import Registry
 from lint.settings import Settings
@@ -44,6 +43,7 @@ from lint.suppressions import apply_directives
 
 if TYPE_CHECKING:
     from lint.cache import ResultCache
+    from lint.local_modules import LocalModules
 
 __all__ = ["FileOutcome", "Limits", "RunOptions", "build_indexes", "lint_source", "run"]
 
@@ -76,7 +76,6 @@ def run(
     options: RunOptions = RunOptions(),
 ) -> RunResult:
     started = time.perf_counter()
-    forget_lookups()
     discovery = discover(paths, settings)
     files = [found for found in discovery.files if not _inside(found.path, options.cache_dir)]
     rules = tuple(registry[code] for code in sorted(settings.selected))
@@ -236,7 +235,9 @@ class _Run:
         """What the project modules that may give the file a client import; with the cache on, the hashes of every
         module it imports from become its `depends` (one may start building clients)."""
         if self._modules is None:
-            self._modules = LocalModules(self.settings.root)
+            from lint.local_modules import LocalModules  # only when a file is read: a warm run needs none
+
+            self._modules = LocalModules(self.settings.root, fresh=True)
         modules = self._modules
         found = [module for module in modules.imported_by(state.found.relative, data) if modules.read(module.path) is not None]
         if cache is not None:

@@ -65,22 +65,19 @@ class LocalModule:
 
 
 # Where each import from a folder leads: (root, folder, level, module) -> its file. Kept for the process (the
-# main process looks up every import for the pre-filter; linting in it looks them up again), so a run
-# starts with `forget_lookups()`.
+# main process looks up every import for the pre-filter; linting in it looks them up again); a run's first
+# lookups start afresh (`fresh=True`), since files may have come and gone since the last run in this process.
 _FOUND: dict[tuple[str, str, int, str], str | None] = {}
-
-
-def forget_lookups() -> None:
-    """Look modules up afresh: files may have come and gone since the last run in this process."""
-    _FOUND.clear()
 
 
 class LocalModules:
     """Finds and reads the project modules files import from; each read is done once."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, fresh: bool = False) -> None:
         self.root = os.path.realpath(root)
         self._read: dict[str, bytes | None] = {}
+        if fresh:
+            _FOUND.clear()
 
     def imported_by(self, relative: str, data: bytes) -> list[LocalModule]:
         """The project modules the file at `relative` (from the root) imports names from, in import order, once each."""
