@@ -64,8 +64,9 @@ class SoqlInjection(SecurityRule):
 
     A value in a value position (quoted, after `=`/`IN`/`LIKE`, `LIMIT`) is
     reported with high confidence when it comes from outside — a function
-    parameter, request data (`request.args`, `request.json`, ...), a record
-    or row field (`row["Email"]`, `payload.get("Name")`) — and with medium
+    parameter, request data (`request.args`, `request.json`, ... of the web
+    framework's `request`, imported or a view's parameter), a record or row
+    field (`row["Email"]`, `payload.get("Name")`) — and with medium
     confidence otherwise (a local value, a number, a lookup-like field such as
     `row["AccountId"]`). A record's own `Id` (or a create result's `id`) is an
     id Salesforce generated, which holds no quote. Not flagged: queries built
