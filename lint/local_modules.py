@@ -71,11 +71,13 @@ _FOUND: dict[tuple[str, str, int, str], str | None] = {}
 
 
 class LocalModules:
-    """Finds and reads the project modules files import from; each read is done once."""
+    """Finds and reads the project modules files import from; each is read, and its text judged, once."""
 
     def __init__(self, root: str | os.PathLike[str], *, fresh: bool = False) -> None:
         self.root = os.path.realpath(root)
         self._read: dict[str, bytes | None] = {}
+        self._imports: dict[str, frozenset[str]] = {}
+        self._builds: dict[str, bool] = {}  # by path: whether its text can build a client
         if fresh:
             _FOUND.clear()
 
@@ -97,9 +99,11 @@ class LocalModules:
     def may_give_client(self, module: LocalModule) -> bool:
         """Whether a module can give the file that imports from it a client (what python_exports would read)."""
         data = self.read(module.path)
-        if data is None or not builds_clients(data):
+        if data is None:
             return False
-        return module.names is None or any(may_be_client(data, name) for name in module.names)
+        if module.path not in self._builds:
+            self._builds[module.path] = builds_clients(data)
+        return self._builds[module.path] and (module.names is None or any(may_be_client(data, name) for name in module.names))
 
     def find(self, folder: str, level: int, module: str) -> str | None:
         """The file of `module` imported with `level` dots from a file in `folder`; None outside the project."""
@@ -110,8 +114,10 @@ class LocalModules:
 
     def imports_of(self, path: str) -> frozenset[str]:
         """What a module's import statements reach (prefilter.imported_names); nothing for one that cannot be read."""
-        data = self.read(path)
-        return imported_names(data) if data is not None else frozenset()
+        if path not in self._imports:
+            data = self.read(path)
+            self._imports[path] = imported_names(data) if data is not None else frozenset()
+        return self._imports[path]
 
     def read(self, path: str) -> bytes | None:
         """A module's bytes; None when it cannot be read or is too large."""
