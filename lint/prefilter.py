@@ -62,8 +62,10 @@ def from_imports(data: bytes) -> list[tuple[int, str, tuple[str, ...] | None]]:
         dotted = words[1].decode("ascii", "replace")
         module = dotted.lstrip(".")
         level = len(dotted) - len(module)
+        if module == "import":  # `from .import x`: no space before the keyword
+            module = ""
         names = _from_names(statement)
-        found.append((level, "" if module == "import" else module, tuple(name.decode("ascii", "replace") for name in names) if names else None))  # `from .import x`
+        found.append((level, module, tuple(name.decode("ascii", "replace") for name in names) if names else None))
     return found
 
 
