@@ -1,10 +1,10 @@
 """The project's own Python modules a file imports from, found on disk where its imports name them.
 
 Integration code is commonly split so: `clients.py` logs in and builds the client, the jobs import it
-and loop over records (`from .clients import sf`). A Python file is therefore read with what the project
-modules it imports from export (lint.sources.python_exports), one level deep: the pre-filter counts the
-imports of those that may give it a client as its own, the facts type the names it imports from them,
-and a cached outcome holds only while the modules it imports from are unchanged (lint.engine).
+and loop over records (`from .clients import sf`, or `from . import clients` and `clients.sf`). A Python
+file is therefore read with what the project modules it imports export (lint.sources.python_exports), one
+level deep: the pre-filter counts the imports of those that may give it a client as its own, the facts
+type the names it takes from them, and a cached outcome holds only while the modules it imports from are unchanged (lint.engine).
 
 A module is looked for where Python would find it from the file: a relative import in the file's
 package; an absolute one in the file's directory and each directory above it, up to the project root
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lint.prefilter import from_imports, imported_names, imports_any
+from lint.prefilter import from_imports, imported_names, imports_any, whole_imports
 from lint.rules.requirements import NETWORK_CALLS
 from lint.sources.python_names import CANONICAL_NAMES, CONSTRUCTORS
 
@@ -82,18 +82,27 @@ class LocalModules:
             _FOUND.clear()
 
     def imported_by(self, relative: str, data: bytes) -> list[LocalModule]:
-        """The project modules the file at `relative` (from the root) imports names from, in import order, once each."""
+        """The project modules the file at `relative` (from the root) imports, in import order, once each: those it
+        imports names from, and those it imports whole (`import app.clients`, `from . import clients`), whose
+        names it may use all."""
         importer = self.path_of(relative)
         folder = os.path.dirname(importer)
         found: dict[str, LocalModule] = {}
-        for level, module, names in from_imports(data):
-            path = self.find(folder, level, module)
+
+        def add(path: str | None, names: tuple[str, ...] | None) -> None:
             if path is None or path == importer:
-                continue
+                return
             known = found.get(path)
             if known is not None:
                 names = None if names is None or known.names is None else known.names + names
             found[path] = LocalModule(os.path.relpath(path, self.root).replace(os.sep, "/"), path, names)
+
+        for level, module, names in from_imports(data):
+            add(self.find(folder, level, module), names)
+            for name in names or ():
+                add(self.find(folder, level, f"{module}.{name}" if module else name), None)
+        for module in whole_imports(data):
+            add(self.find(folder, 0, module), None)
         return list(found.values())
 
     def may_give_client(self, module: LocalModule) -> bool:
@@ -126,9 +135,7 @@ class LocalModules:
         return self._read[path]
 
     def _search(self, folder: str, level: int, module: str) -> str | None:
-        if not module:
-            return None  # `from . import x`: x is a module, not a name a module builds
-        parts = module.split(".")
+        parts = module.split(".") if module else []  # `from . import x`: the package's own `__init__.py`
         if level:
             for _ in range(level - 1):
                 folder = os.path.dirname(folder)
@@ -143,8 +150,8 @@ class LocalModules:
         return None
 
     def _module_in(self, folder: str, parts: list[str]) -> str | None:
-        base = os.path.join(folder, *parts)
-        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+        package = os.path.join(folder, *parts, "__init__.py")
+        for candidate in (os.path.join(folder, *parts) + ".py", package) if parts else (package,):
             if os.path.isfile(candidate):
                 real = os.path.realpath(candidate)
                 return real if self._inside(real) else None

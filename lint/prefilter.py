@@ -69,6 +69,11 @@ def from_imports(data: bytes) -> list[tuple[int, str, tuple[str, ...] | None]]:
     return found
 
 
+def whole_imports(data: bytes) -> list[str]:
+    """The modules the file's `import` statements import, dotted: `import a.b as c, d` gives `a.b` and `d`."""
+    return [module.decode("ascii", "replace") for statement in _import_statements(data) for module in _whole_modules(statement)]
+
+
 def _import_statements(data: bytes) -> Iterator[bytes]:
     """Each statement around an `import` keyword, with the lines a trailing backslash joins to it."""
     data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark would hide the first statement's keyword
@@ -191,7 +196,12 @@ def _names(statement: bytes) -> set[bytes]:
         if names is None:
             return {module}  # everything, or names on the lines that follow: all of it may be reached
         return {module + b"." + name for name in names}
-    if words and words[0] == b"import":
-        names = statement.split(b"import", 1)[1].split(b",")
-        return {parts[0].split(b".")[0] for name in names if (parts := name.split())}
-    return set()
+    return {module.split(b".")[0] for module in _whole_modules(statement)}
+
+
+def _whole_modules(statement: bytes) -> list[bytes]:
+    """The modules an `import` statement imports (`import a.b as c, d` gives `a.b` and `d`); none for a `from` one."""
+    words = statement.split()
+    if not words or words[0] != b"import":
+        return []
+    return [parts[0] for name in statement.split(b"import", 1)[1].split(b",") if (parts := name.split())]

@@ -128,6 +128,71 @@ def test_a_cached_outcome_holds_only_while_the_modules_it_imports_from_are_uncha
     assert check(project, cache_dir=cache) == EXPECTED
 
 
+WHOLE = {
+    "app/jobs/relative.py": """\
+        from .. import clients
+
+
+        def push(rows):
+            for row in rows:
+                clients.sf.Contact.create(row)
+        """,
+    "app/jobs/absolute.py": """\
+        from app import clients
+
+
+        def pull(ids):
+            client = clients.connect()
+            for record_id in ids:
+                client.Account.get(record_id)
+        """,
+    "scripts/dotted.py": """\
+        import app.clients
+
+        app.clients.OrgSession().get(STATUS_URL)
+        app.clients.TimeoutSession().get(STATUS_URL)
+        """,
+    "scripts/aliased.py": """\
+        import app.clients as crm
+        import requests
+
+        for row in load_rows():
+            crm.sf.Lead.update(row["Id"], row)
+        requests.get(STATUS_URL, timeout=5)
+        """,
+}
+
+
+def test_a_module_imported_whole_gives_its_clients_through_its_name(tmp_path):
+    files = {"app/__init__.py": "", "app/clients.py": CLIENTS, "app/jobs/__init__.py": "", **WHOLE}
+    expected = [
+        ("app/jobs/absolute.py", "IL202", 7),  # `from app import clients`: the factory's client
+        ("app/jobs/relative.py", "IL101", 6),  # `from .. import clients`: the module's client
+        ("app/jobs/relative.py", "IL201", 6),
+        ("scripts/aliased.py", "IL201", 5),  # `import app.clients as crm`
+        ("scripts/aliased.py", "IL402", 5),
+        ("scripts/dotted.py", "IL401", 3),  # `import app.clients`: a subclass, not the one sending with a default timeout
+    ]
+    root = write(tmp_path / "project", files)
+    assert check(root) == expected
+    assert check(root, prefilter=False) == expected
+
+
+def test_a_module_imported_whole_counts_for_the_prefilter_and_the_cache(tmp_path, monkeypatch):
+    files = {"app/__init__.py": "", "app/clients.py": CLIENTS, "app/jobs/__init__.py": "", "app/jobs/relative.py": WHOLE["app/jobs/relative.py"]}
+    root = write(tmp_path / "project", files)
+    linted: list[str] = []
+    real = lint.workers.lint_source
+    monkeypatch.setattr(lint.workers, "lint_source", lambda relative, *args: linted.append(relative) or real(relative, *args))
+    cache = tmp_path / "cache"
+    assert check(root, cache_dir=cache) == [("app/jobs/relative.py", "IL101", 6), ("app/jobs/relative.py", "IL201", 6)]
+    clients = root / "app/clients.py"
+    clients.write_text(clients.read_text().replace("sf = Salesforce(", "sf = make_client("))
+    linted.clear()
+    assert check(root, cache_dir=cache) == []
+    assert linted == ["app/clients.py", "app/jobs/relative.py"]
+
+
 def test_only_names_defined_as_clients_are_typed(tmp_path):
     files = {
         "clients.py": "import requests\nfrom cache import Cache\n\nsession = requests.Session()\n\nclass Pager:\n    def get(self, url):\n        return []\n",
@@ -171,13 +236,15 @@ def test_modules_are_found_where_python_would_import_them_from_inside_the_projec
     assert modules.find(api, 2, "db") == str(root / "src/app/db.py")
     assert modules.find(api, 0, "app.db") == str(root / "src/app/db.py")  # from the `src/` directory above
     assert modules.find(api, 0, "app") == str(root / "src/app/__init__.py")
-    assert modules.find(api, 1, "") is None  # `from . import client`: a module, which builds nothing
+    assert modules.find(api, 1, "") is None  # `from . import client` reads the package's `__init__.py`: here, none
+    assert modules.find(api, 2, "") == str(root / "src/app/__init__.py")
     assert modules.find(api, 0, "requests") is None  # installed libraries are not read
     assert modules.find(api, 2, "linked") is None  # a link out of the project
     assert modules.find(api, 5, "db") is None  # above the project root
-    jobs = b"from .client import sf\nfrom ..db import engine\nfrom app.api import client\nimport requests\n"
-    # `app.api` is a namespace package here: a folder without `__init__.py`, which builds nothing.
-    assert [module.relative for module in modules.imported_by("src/app/api/jobs.py", jobs)] == ["src/app/api/client.py", "src/app/db.py"]
+    jobs = b"from .client import sf\nfrom ..db import engine\nfrom app.api import client\nimport requests, app.db\nfrom .. import api\n"
+    # `app.api` is a namespace package here (a folder without `__init__.py`); its module `client` is imported whole.
+    found = [(module.relative, module.names) for module in modules.imported_by("src/app/api/jobs.py", jobs)]
+    assert found == [("src/app/api/client.py", None), ("src/app/db.py", None), ("src/app/__init__.py", ("api",))]
 
 
 def test_from_imports_are_read_from_the_bytes_relative_ones_included():

@@ -1,10 +1,11 @@
 """What a project module gives the files that import from it: the clients it builds (lint.local_modules).
 
-A module's exports are read by the same facts that read the file itself, at the cost of their
-prescan (top-level statements only): module-level clients (`sf = Salesforce(...)`), functions that
-return one (`def connect() -> Salesforce`, `return requests.Session()`), and subclasses of a client
-(`class OrgSession(requests.Session)`), whose instances are that client except through a method the
-subclass defines itself.
+A name is read as `from <module> import <name>` binds it, or as `<module>.<name>` where the module is
+imported whole (`from . import clients`, `import app.clients`). A module's exports are read by the same
+facts that read the file itself, at the cost of their prescan (top-level statements only): module-level
+clients (`sf = Salesforce(...)`), functions that return one (`def connect() -> Salesforce`,
+`return requests.Session()`), and subclasses of a client (`class OrgSession(requests.Session)`), whose
+instances are that client except through a method the subclass defines itself.
 
 Parsing every module a project imports from would cost as much again as linting it, so a module is
 parsed only when its text says it may give the name asked for a client (local_modules.may_be_client),
@@ -37,15 +38,25 @@ Parse = Callable[[str, bytes], "tuple[cst.Module, str] | None"]  # (path, bytes)
 
 
 def imported_from(root: str, relative: str, parse: Parse) -> Imported:
-    """What `from <module> import <name>` binds in the file at `relative`, from the project's own modules."""
+    """What the project's own modules give the file at `relative` that imports them."""
     modules = LocalModules(root)
-    folder = os.path.dirname(modules.path_of(relative))
+    return _ProjectImports(modules, os.path.dirname(modules.path_of(relative)), parse)
 
-    def export(level: int, module: str, name: str) -> Export | None:
-        path = modules.find(folder, level, module)
-        return exported(path, name, parse) if path is not None else None
 
-    return export
+@dataclass(frozen=True)
+class _ProjectImports:
+    """The project modules as the file in `folder` imports them (python_facts.Imported)."""
+
+    modules: LocalModules
+    folder: str
+    parse: Parse
+
+    def export(self, level: int, module: str, name: str) -> Export | None:
+        path = self.modules.find(self.folder, level, module)
+        return exported(path, name, self.parse) if path is not None else None
+
+    def is_module(self, level: int, module: str) -> bool:
+        return self.modules.find(self.folder, level, module) is not None
 
 
 @dataclass

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Sequence, TypeVar
 
 import libcst as cst
 
@@ -119,8 +119,17 @@ class Loop:
         return isinstance(items, (cst.List, cst.Tuple, cst.Set)) and len(items.elements) <= limit
 
 
-# (level, module, name) -> what `from <module> import <name>` binds, from the project's modules (python_exports).
-Imported = Callable[[int, str, str], Any]
+class Imported(Protocol):
+    """What the project's own modules give the file that imports them (python_exports)."""
+
+    def export(self, level: int, module: str, name: str) -> Any:
+        """What `from <module> import <name>` binds (`level` dots before the module): its `object_type` and `returns`; None: unknown."""
+
+    def is_module(self, level: int, module: str) -> bool:
+        """Whether `module` (`level` dots before it) is a module of the project: one imported whole is read for its names."""
+
+
+ModulePath = tuple[int, str]  # a project module as an import names it: (dots before it, dotted name)
 UNION_TYPES = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
 MAX_FORWARD_REFERENCE = 200  # a quoted annotation longer than this is not a type name
 
@@ -142,6 +151,7 @@ class Binding:
     text: str | None = None  # the name holds a string: its text, unknown parts as `{}`
     value: cst.BaseExpression | None = None  # the expression assigned (a parameter's default); None: unknown
     parameter: bool = False  # a parameter: the caller's value, `value` only its default
+    module: ModulePath | None = None  # the name is a project module imported whole (`from . import clients`)
     # `name.method(...)` statements made in the binding's scope after it (`session.mount(...)`), in order
     method_calls: list[cst.Call] = field(default_factory=list)
 
@@ -191,7 +201,8 @@ class PythonFacts:
     def __init__(self, module: cst.Module, text: str | None = None, imported: Imported | None = None) -> None:
         self.module = module
         self._text = text  # the module's source, when the caller has it: generating it costs a traversal
-        self.imported = imported  # what the project's own modules give `from <module> import <name>`
+        self.imported = imported  # what the project's own modules give the names imported from them
+        self._members: dict[tuple[int, str, str], Any] = {}  # (level, module, name) -> what `imported` exports
         self._sources: dict[cst.CSTNode, str] = {}
         self.module_scope = Scope("module", "<module>")
         self.scope = self.module_scope
@@ -630,7 +641,31 @@ class PythonFacts:
             if info is not None:
                 return info.attributes.get(attr)
         owner = self.type_of(expr.value)
-        return _member_type(owner, attr) if owner is not None else None
+        if owner is not None:
+            return _member_type(owner, attr)
+        member = self._module_member(expr)
+        return member.object_type if member is not None else None
+
+    def _module_member(self, expr: cst.Attribute) -> Any:
+        """What `clients.sf` is when `clients` names a project module imported whole (an export); None: unknown."""
+        module = self._module_path(expr.value) if self.imported is not None else None
+        if module is None:
+            return None
+        key = (*module, expr.attr.value)
+        if key not in self._members:
+            self._members[key] = self.imported.export(*key)
+        return self._members[key]
+
+    def _module_path(self, expr: cst.BaseExpression) -> ModulePath | None:
+        """The project module an expression names: a name bound to one, or a dotted path under it (`app.clients`)."""
+        kind = expr.__class__
+        if kind is cst.Name:
+            binding = self.lookup(expr.value)
+            return binding.module if binding is not None else None
+        if kind is cst.Attribute:
+            base = self._module_path(expr.value)
+            return (base[0], f"{base[1]}.{expr.attr.value}") if base is not None else None
+        return None
 
     def _bound_value(self, expr: cst.Name | cst.Attribute, defaults: bool = True) -> tuple[bool, cst.BaseExpression | None]:
         """(whether the file binds `expr`, the value it binds) for a name, `self.X` or `Class.X`."""
@@ -686,6 +721,9 @@ class PythonFacts:
             method = info.methods.get(call.func.attr.value) if info else None
             if method is not None:
                 return _infer_return_type(self, method, info)
+        if isinstance(call.func, cst.Attribute):
+            member = self._module_member(call.func)  # `clients.connect()`
+            return member.returns if member is not None else None
         return None
 
 
@@ -723,28 +761,29 @@ def _bind_parameters(facts: PythonFacts, scope: Scope, params: list[cst.Param]) 
 
 
 def _bind_import(facts: PythonFacts, scope: Scope, node: cst.Import | cst.ImportFrom) -> None:
+    imported = facts.imported
     if isinstance(node, cst.Import):
         for alias in node.names:
             dotted = _dotted(alias.name)
-            if alias.asname is not None:
-                scope.names[_as_name(alias)] = Binding(qualified=dotted)
-            else:
-                top = dotted.split(".")[0]
-                scope.names[top] = Binding(qualified=top)
+            bound = dotted if alias.asname is not None else dotted.split(".")[0]  # `import a.b` binds `a`
+            whole = (0, bound) if imported is not None and imported.is_module(0, dotted) else None
+            scope.names[_as_name(alias) if alias.asname is not None else bound] = Binding(qualified=bound, module=whole)
         return
-    if node.module is None or isinstance(node.names, cst.ImportStar):
+    if isinstance(node.names, cst.ImportStar):
         return
-    module, level = _dotted(node.module), len(node.relative)
+    module, level = _dotted(node.module) if node.module is not None else "", len(node.relative)
     for alias in node.names:
         name = _dotted(alias.name)
-        export = facts.imported(level, module, name) if facts.imported is not None else None
-        typed = {"object_type": export.object_type, "returns": export.returns} if export is not None else {}
+        export = imported.export(level, module, name) if imported is not None else None
+        known = {"object_type": export.object_type, "returns": export.returns} if export is not None else {}
+        dotted = f"{module}.{name}" if module else name
+        if not known and imported is not None and imported.is_module(level, dotted):
+            known = {"module": (level, dotted)}  # `from . import clients`, `from app import clients`: read for its names
         if level:  # the project's own module: its name is known here only for what it builds
-            if typed:
-                scope.names[_as_name(alias)] = Binding(**typed)
+            if known:
+                scope.names[_as_name(alias)] = Binding(**known)
             continue
-        full = f"{module}.{name}"
-        scope.names[_as_name(alias)] = Binding(qualified=CANONICAL_NAMES.get(full, full), **typed)
+        scope.names[_as_name(alias)] = Binding(qualified=CANONICAL_NAMES.get(dotted, dotted), **known)
 
 
 def _bind_assignment(facts: PythonFacts, scope: Scope, node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> None:
