@@ -680,3 +680,64 @@ def test_a_token_post_to_an_unknown_url_counts_in_salesforce_code_with_medium_co
     findings = [f for f in lint_snippet(code).findings if f.code == "IL503"]
     assert [(f.span.start_line, f.confidence) for f in findings] == [(8, Confidence.MEDIUM)]
     assert found(code.replace("Salesforce", "identity"), "app/hooks.py") == []
+
+
+SOAP_LOGIN = """\
+    import requests
+
+    ENVELOPE = (
+        '<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body>'
+        '<n1:login xmlns:n1="urn:partner.soap.sforce.com"><n1:username>{user}</n1:username>'
+        '<n1:password>{password}</n1:password></n1:login></env:Body></env:Envelope>'
+    )
+
+
+    def session_id(user, password):
+        body = ENVELOPE.format(user=user, password=password)
+        reply = requests.post(f"{LOGIN_URL}/services/Soap/u/{VERSION}", data=body, headers={"SOAPAction": '""'}, timeout=30)
+        return reply.text
+    """
+SOAP_FIX = "request `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (JWT bearer) or `client_credentials`"
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("{VERSION}", []),  # not known here: only a password login
+        ("61.0", []),
+        ("65.0", [("IL502", 12, f"`requests.post` sends SOAP `login()` to the API version 65.0 endpoint, unavailable from API 65.0, so every login fails; {SOAP_FIX}.")]),
+    ],
+)
+def test_a_soap_login_sent_by_hand_is_a_password_login_and_unavailable_from_65(version, expected):
+    code = textwrap.dedent(SOAP_LOGIN).replace("{VERSION}", version, 1)
+    password = (
+        "IL501",
+        12,
+        "`requests.post` logs in with username and password (SOAP `login()`), a password login that cannot use MFA, breaks when "
+        f"the password is reset, and is unavailable from API 65.0; {SOAP_FIX}.",
+    )
+    findings = [(f.code, f.span.start_line, f.message) for f in lint_snippet(code, "sync/login.py").findings if f.code in ("IL501", "IL502")]
+    assert findings == [password, *expected]
+
+
+def test_other_soap_calls_and_envelopes_posted_elsewhere_are_not_logins():
+    query = textwrap.dedent(SOAP_LOGIN).replace('<n1:login xmlns:n1="urn:partner.soap.sforce.com">', "<n1:query>").replace("</n1:login>", "</n1:query>")
+    assert found(query, "sync/login.py") == []
+    elsewhere = textwrap.dedent(SOAP_LOGIN).replace("/services/Soap/u/", "/ws/login/")  # another system's SOAP service
+    assert found(elsewhere, "sync/login.py") == []
+
+
+def test_a_soap_login_sent_by_hand_per_record_names_the_hourly_limit():
+    code = """\
+        import requests
+
+        def push(rows):
+            for row in rows:
+                body = LOGIN_ENVELOPE.format(user=USER, password=PASSWORD)
+                reply = requests.post(f"{LOGIN_URL}/services/Soap/u/61.0", data=body, headers={"SOAPAction": "login"}, timeout=30)
+                upload(reply.text, row)
+        """
+    assert login_findings(code) == [
+        (6, f"`requests.post` logs in on every pass of the loop on line 4, {NEW_SESSION.format(unit='pass')} {SOAP_LIMIT}; "
+            "log in once (at module level, or in a function cached with `functools.lru_cache`) and reuse the session id."),
+    ]  # fmt: skip

@@ -194,6 +194,47 @@ def token_request(rule: SecurityRule, call: cst.Call) -> TokenRequest | None:
     return TokenRequest(grant, endpoint)
 
 
+# The partner and enterprise SOAP endpoints, with the API version a request names; a `login` element in an envelope.
+SOAP_ENDPOINT = re.compile(r"/services/Soap/[uc]/(?:(?P<version>\d{1,3}\.0)\b)?", re.IGNORECASE)
+SOAP_LOGIN_ELEMENT = re.compile(r"<(?:[\w.-]+:)?login[\s>]")
+SOAP_BODIES = ("data", "content")  # where requests, httpx and aiohttp take the envelope
+
+
+@dataclass(frozen=True)
+class SoapLoginRequest:
+    """A SOAP `login()` sent by hand: a username and password POSTed in an envelope."""
+
+    version: float | None  # the API version its URL names, when it can be read
+
+
+def soap_login_request(rule: SecurityRule, call: cst.Call) -> SoapLoginRequest | None:
+    """`requests.post(f"{LOGIN}/services/Soap/u/61.0", data=envelope, headers={"SOAPAction": "login"})`: a POST to the
+    partner or enterprise endpoint whose `SOAPAction` header or envelope names `login`; None for other calls."""
+    request = http_request(rule.facts, call)
+    if request is None or request.method != "POST" or request.url is None:
+        return None
+    endpoint = SOAP_ENDPOINT.search(rule.facts.string_template(request.url) or "")
+    if endpoint is None or not (_soap_action(rule, argument(call, "headers")) == "login" or _envelope_logs_in(rule, call)):
+        return None
+    return SoapLoginRequest(float(endpoint["version"]) if endpoint["version"] else None)
+
+
+def _soap_action(rule: SecurityRule, headers: cst.BaseExpression | None) -> str | None:
+    """The `SOAPAction` of a headers dict, unquoted (SOAP 1.1 quotes it); header names match in any case."""
+    headers = rule.constant(headers) if headers is not None else None
+    if not isinstance(headers, cst.Dict):
+        return None
+    for element in headers.elements:
+        if isinstance(element, cst.DictElement) and (rule.facts.string_template(element.key) or "").lower() == "soapaction":
+            return (rule.facts.string_template(element.value) or "").strip("\"'")
+    return None
+
+
+def _envelope_logs_in(rule: SecurityRule, call: cst.Call) -> bool:
+    bodies = (rule.constant(body) for name in SOAP_BODIES if (body := argument(call, name)) is not None)
+    return any(SOAP_LOGIN_ELEMENT.search(rule.facts.string_template(body) or "") for body in bodies if body is not None)
+
+
 def _grant_type(rule: SecurityRule, body: cst.BaseExpression | None) -> str | None:
     """The `grant_type` of a token request body: a dict (`{...}`, `dict(...)`), a form string or `urlencode({...})`."""
     body = rule.constant(body) if body is not None else None

@@ -10,7 +10,7 @@ import libcst as cst
 
 from lint.findings import Confidence, Severity
 from lint.rules.base import Example, Requires
-from lint.rules.security.common import REQUEST_ROOTS, TOKEN_PATH, SecurityRule, callee_label, password_login, token_request
+from lint.rules.security.common import REQUEST_ROOTS, TOKEN_PATH, SecurityRule, callee_label, password_login, soap_login_request, token_request
 from lint.sources.python_calls import walk
 from lint.sources.python_clients import SALESFORCE_LOGINS, client_call
 from lint.sources.python_facts import COMPREHENSIONS, Loop
@@ -71,8 +71,9 @@ class LoginPerCall(SecurityRule):
     Finds logins that run again for every record, request or event: a
     simple_salesforce client built with credentials (`Salesforce(...)` in any
     mode but an existing `session_id`), `SalesforceLogin(...)`, salesforce_bulk's
-    `SalesforceBulk(...)` without a session id, and POSTs to Salesforce's OAuth
-    token endpoint (`/services/oauth2/token`) — inside a loop, or a same-module
+    `SalesforceBulk(...)` without a session id, POSTs to Salesforce's OAuth
+    token endpoint (`/services/oauth2/token`), and SOAP `login()` requests sent
+    by hand (as IL501 reads them) — inside a loop, or a same-module
     function called in one; inside a request or event handler (web routes,
     Pub/Sub API and CometD subscriptions and their callbacks, Celery tasks and
     other work handed off per event); or in a same-module function such a
@@ -373,6 +374,8 @@ class LoginPerCall(SecurityRule):
             soap = (password is not None and password.kind.soap) or found.client == "salesforce_bulk"
             fix = SESSION_FIX if self.facts.qualified_name(node.func) in SALESFORCE_LOGINS else CLIENT_FIX
             return LoginCall(callee_label(self.facts, node), "logs in", fix, soap)
+        if found is not None and soap_login_request(self, node) is not None:  # SOAP `login()` sent by hand
+            return LoginCall(callee_label(self.facts, node), "logs in", SESSION_FIX, soap=True)
         token = token_request(self, node) if found is not None else None  # an HTTP call
         if token is None or token.grant in INTERACTIVE_GRANTS:
             return None

@@ -7,13 +7,24 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import ConfigRule, Example, Requires
 from lint.rules.requirements import NETWORK_CALLS
-from lint.rules.security.common import OAUTH_PASSWORD, SOAP_LOGIN_REMOVED, SecurityRule, api_version, callee_label, password_login, token_request
+from lint.rules.security.common import (
+    OAUTH_PASSWORD,
+    SOAP_LOGIN_REMOVED,
+    SOAP_PASSWORD,
+    SecurityRule,
+    api_version,
+    callee_label,
+    password_login,
+    soap_login_request,
+    token_request,
+)
 from lint.sources.config_camel import Endpoint, endpoints
 from lint.sources.config_dialects import CAMEL, KAFKA_CONNECT, SETTING_DIALECTS
 from lint.sources.config_model import ConfigDocument, Scalar, is_reference
 from lint.sources.config_settings import Group, Name, Setting, about_salesforce, ends_with, groups, words
 
 JWT_FIX = "use the JWT bearer flow (`consumer_key=`, `privatekey_file=`) or client credentials"
+TOKEN_FIX = "request `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (JWT bearer) or `client_credentials`"
 
 # -- config: the settings of a login, as words (config_settings) -------------------------------
 
@@ -44,8 +55,10 @@ class PasswordFlow(SecurityRule, ConfigRule):
     `Salesforce(username=..., password=..., security_token=...)` (or with
     `organizationId=`, or with `consumer_key=`/`consumer_secret=`),
     `SalesforceLogin(...)` with a password, OAuth token requests with
-    `grant_type=password` (a `data=` dict, `dict(...)` or form string), and aiosfstream's
-    `PasswordAuthenticator` and `SalesforceStreamingClient`. Files under test
+    `grant_type=password` (a `data=` dict, `dict(...)` or form string), SOAP
+    `login()` requests sent by hand (a POST to `/services/Soap/u/` or `/c/` with
+    a `SOAPAction: login` header or a `login` element in its envelope), and
+    aiosfstream's `PasswordAuthenticator` and `SalesforceStreamingClient`. Files under test
     paths (`tests/`, `test/`, `test_*.py`, `*_test.py`, `conftest.py`) are not
     checked, nor is a login that also passes another flow's credentials
     (`session_id=` with `instance_url=`, `consumer_key=` with a private key):
@@ -124,6 +137,8 @@ class PasswordFlow(SecurityRule, ConfigRule):
         "import requests\nrequests.post('https://login.salesforce.com/services/oauth2/token', data={'grant_type': 'client_credentials'}, timeout=10)\n",
         # A password grant to a non-Salesforce token endpoint is someone else's policy.
         "import requests\nrequests.post('https://idp.internal/realms/ops/protocol/openid-connect/token', data={'grant_type': 'password'}, timeout=10)\n",
+        # Other SOAP calls carry the session id a login gave, not a password.
+        "import requests\nrequests.post(f'{instance}/services/Soap/u/61.0', data=query_envelope, headers={'SOAPAction': 'query'}, timeout=10)\n",
         "from aiosfstream import Client, RefreshTokenAuthenticator\nclient = Client(RefreshTokenAuthenticator(consumer_key=key, consumer_secret=secret, refresh_token=refresh))\n",
         # Test code may log in with a throwaway user.
         Example("from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t)\n", path="tests/test_sync.py"),
@@ -165,6 +180,15 @@ class PasswordFlow(SecurityRule, ConfigRule):
             "    return session.post(f'{url}/services/oauth2/token', data=body, timeout=10)\n",
             line=5,
         ),
+        Example(
+            "import requests\n\n"
+            "LOGIN_ENVELOPE = '<env:Envelope><env:Body><n1:login xmlns:n1=\"urn:partner.soap.sforce.com\">'\n\n"
+            "def session_id(user, password):\n"
+            "    body = LOGIN_ENVELOPE + f'<n1:username>{user}</n1:username><n1:password>{password}</n1:password></n1:login></env:Body></env:Envelope>'\n"
+            "    reply = requests.post(f'{LOGIN_URL}/services/Soap/u/61.0', data=body, headers={'Content-Type': 'text/xml', 'SOAPAction': 'login'}, timeout=10)\n"
+            "    return reply.text\n",
+            line=7,
+        ),
         Example("from aiosfstream import PasswordAuthenticator\n\nauth = PasswordAuthenticator(consumer_key=k, consumer_secret=s, username=u, password=p)\n", line=3),
         Example("from aiosfstream import SalesforceStreamingClient\n\nclient = SalesforceStreamingClient(consumer_key=k, consumer_secret=s, username=u, password=p)\n", line=3),
         Example(
@@ -198,6 +222,8 @@ class PasswordFlow(SecurityRule, ConfigRule):
             self._report(node, f"authenticates the streaming client with {oauth}", "use `RefreshTokenAuthenticator`")
         elif qualified in STREAMING_CLIENT:
             self._report(node, f"always authenticates with {oauth}", "use `Client(RefreshTokenAuthenticator(...))`")
+        elif soap_login_request(self, node) is not None:
+            self._report(node, f"logs in with {SOAP_PASSWORD.described}, {SOAP_PASSWORD.drawbacks}", TOKEN_FIX)
         else:
             self._check_token_request(node)
 
@@ -237,7 +263,7 @@ class PasswordFlow(SecurityRule, ConfigRule):
             self._report(
                 node,
                 f"requests an OAuth token with `grant_type=password` (the username-password flow), {OAUTH_PASSWORD.drawbacks}",
-                "request `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (JWT bearer) or `client_credentials`",
+                TOKEN_FIX,
                 None if found.endpoint else Confidence.MEDIUM,
             )
 
@@ -265,9 +291,10 @@ class SoapLoginUnavailable(SecurityRule):
     ## What it does
     Finds simple_salesforce logins with a password and security token (or an
     `organizationId`) that ask for API version 65.0 or later:
-    `Salesforce(..., version="65.0")` or `SalesforceLogin(..., sf_version="65.0")`.
-    Unlike the rest of the family it also checks tests: the login fails
-    wherever it runs.
+    `Salesforce(..., version="65.0")` or `SalesforceLogin(..., sf_version="65.0")`,
+    and SOAP `login()` requests sent by hand to a version 65.0 or later endpoint
+    (`/services/Soap/u/65.0`, read as IL501 reads them). Unlike the rest of the
+    family it also checks tests: the login fails wherever it runs.
 
     ## Why it matters
     simple_salesforce performs these logins with SOAP `login()` at the requested
@@ -293,7 +320,7 @@ class SoapLoginUnavailable(SecurityRule):
     name = "soap-login-unavailable"
     severity = Severity.ERROR
     confidence = Confidence.HIGH
-    requires = Requires(imports=("simple_salesforce",))  # its logins, named through the import
+    requires = NETWORK_CALLS  # simple_salesforce's logins, and SOAP logins sent with an HTTP client
     checks_tests = True  # the login fails wherever it runs
     security_severity = "3.1"
     tags = ("credentials",)
@@ -304,22 +331,36 @@ class SoapLoginUnavailable(SecurityRule):
         "from simple_salesforce import Salesforce\nsf = Salesforce(username=u, consumer_key=k, privatekey_file='server.key', version='66.0')\n",
         # No version given: the library's default, below 65.0.
         "from simple_salesforce import Salesforce\nsf = Salesforce(username=u, password=p, security_token=t)\n",
+        "import requests\nrequests.post(f'{LOGIN_URL}/services/Soap/u/64.0', data=envelope, headers={'SOAPAction': 'login'}, timeout=10)\n",
     ]
     invalid = [
         Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(username=u, password=p, security_token=t, version='65.0')\n", line=3),
         Example("from simple_salesforce import SalesforceLogin\n\nsid, host = SalesforceLogin(u, p, None, org, 66.0)\n", line=3),
         Example("from simple_salesforce import Salesforce\n\nVERSION = '65.0'\nsf = Salesforce(u, p, t, version=VERSION)\n", line=4),
+        Example(
+            "import requests\n\n"
+            "def login(envelope):\n"
+            "    return requests.post(LOGIN_URL + '/services/Soap/c/66.0', data=envelope, headers={'SOAPAction': '\"login\"'}, timeout=10)\n",
+            path="tests/test_login.py",
+            line=4,
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
         login = password_login(self, node)
-        if login is None or not login.kind.soap or login.version is None:
+        if login is not None:
+            version = api_version(self.constant(login.version)) if login.kind.soap and login.version is not None else None
+            if _unavailable(version):
+                self._report(node, f"logs in with {login.kind.credentials} at API version {version:.1f}, which simple_salesforce sends to SOAP `login()`", JWT_FIX)
             return
-        version = api_version(self.constant(login.version))
-        if version is not None and version >= SOAP_LOGIN_REMOVED:
-            self.report(
-                node,
-                f"{callee_label(self.facts, node)} logs in with {login.kind.credentials} at API version {version:.1f}, which "
-                f"simple_salesforce sends to SOAP `login()`, unavailable from API {SOAP_LOGIN_REMOVED:.1f}, so every login fails; {JWT_FIX}.",
-                hint=JWT_FIX,
-            )
+        request = soap_login_request(self, node)
+        if request is not None and _unavailable(request.version):
+            self._report(node, f"sends SOAP `login()` to the API version {request.version:.1f} endpoint", TOKEN_FIX)
+
+    def _report(self, node: cst.Call, what: str, fix: str) -> None:
+        self.report(node, f"{callee_label(self.facts, node)} {what}, unavailable from API {SOAP_LOGIN_REMOVED:.1f}, so every login fails; {fix}.", hint=fix)
+
+
+def _unavailable(version: float | None) -> bool:
+    """An API version from which SOAP `login()` is unavailable."""
+    return version is not None and version >= SOAP_LOGIN_REMOVED
