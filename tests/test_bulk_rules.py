@@ -551,3 +551,21 @@ def test_a_client_from_a_salesforce_framework_base_class_is_read_with_low_confid
             "2,000 rows.",
         )
     ]
+
+
+def test_oauth_sessions_are_requests_sessions_and_vxx_paths_are_rest_urls():
+    code = """\
+        from salesforce_requests_oauthlib import SalesforceOAuth2Session
+
+        session = SalesforceOAuth2Session(CLIENT_ID, CLIENT_SECRET, USERNAME, sandbox=False)
+
+
+        def push(contacts):
+            for contact in contacts:
+                session.patch(f"/services/data/vXX.X/sobjects/Contact/Email__c/{contact['email']}", json=contact, timeout=30)
+        """
+    findings = [(f.code, f.span.start_line, f.message) for f in lint_snippet(code).findings]
+    assert findings == [
+        ("IL201", 8, "`session.patch` (PATCH `sobjects/Contact/Email__c/{}`) runs once per item of `contacts` (loop at line 7); send up to 200 "
+         "records per call with sObject Collections, or use Bulk API 2.0 (`sf.bulk2.Contact.upsert`) above 2,000 rows."),
+    ]  # fmt: skip

@@ -614,3 +614,16 @@ def test_handled_failures_reads_and_tests_are_silent():
         assert lines("IL411", source) == [], source
     assert lines("IL411", swallowed) == [6]
     assert lines("IL411", swallowed, path="tests/test_push.py") == []
+
+
+def test_an_oauth_session_waits_forever_without_a_timeout_as_requests_does():
+    code = """\
+        from requests_oauthlib import OAuth2Session
+
+        def limits(token):
+            session = OAuth2Session(CLIENT_ID, token=token)
+            return session.get(f"{INSTANCE_URL}/services/data/v61.0/limits").json()
+        """
+    assert found("IL401", code) == [
+        (5, "`session.get` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker.")
+    ]

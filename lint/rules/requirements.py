@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from lint.rules.base import Requires
 
-# HTTP libraries python_clients reads calls of.
-HTTP_LIBRARIES = ("requests", "httpx", "aiohttp", "urllib3", "urllib.request", "http.client")
+# HTTP libraries python_clients reads calls of; the OAuth ones build requests sessions (python_names.CANONICAL_NAMES).
+HTTP_LIBRARIES = ("requests", "httpx", "aiohttp", "urllib3", "urllib.request", "http.client", "requests_oauthlib", "salesforce_requests_oauthlib")
 
 # An import of a module named for Salesforce (python_salesforce.imports_salesforce), as a statement, not in prose.
 SALESFORCE_IMPORT = r"(?im)^[ \t]*(?:from|import)[ \t]+[\w.]*salesforce"

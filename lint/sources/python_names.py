@@ -23,6 +23,10 @@ CANONICAL_NAMES = {
     "requests.sessions.Session": REQUESTS_SESSION,
     "requests.session": REQUESTS_SESSION,
     "requests.sessions.session": REQUESTS_SESSION,
+    # OAuth sessions are requests sessions that add the token (the Salesforce one also the instance URL and version).
+    "requests_oauthlib.OAuth2Session": REQUESTS_SESSION,
+    "requests_oauthlib.oauth2_session.OAuth2Session": REQUESTS_SESSION,
+    "salesforce_requests_oauthlib.SalesforceOAuth2Session": REQUESTS_SESSION,
     "httpx._client.Client": HTTPX_CLIENT,
     "httpx._client.AsyncClient": HTTPX_ASYNC_CLIENT,
     "salesforce_bulk.salesforce_bulk.SalesforceBulk": SALESFORCE_BULK,

@@ -26,8 +26,9 @@ from lint.sources.python_calls import keyword, positional
 from lint.sources.python_facts import SALESFORCE_MEMBERS, PythonFacts
 from lint.sources.python_names import BULK2_TYPE, BULK_TYPE, HTTPX_ASYNC_CLIENT, HTTPX_CLIENT, REQUESTS_SESSION, SALESFORCE, SFTYPE
 
-# The version segment may be chosen at run time (`v{api_version}`, `{version}`, `v{}.0`): still a REST URL, of unknown version.
-REST_URL = re.compile(r"/services/data/(?:v(?P<version>\d+\.\d+)|v?\{\}(?:\.\d+)?)/(?P<path>[^?#]*)")
+# The version segment may be chosen at run time (`v{api_version}`, `{version}`, `v{}.0`, or `vXX.X`, which
+# salesforce_requests_oauthlib's session fills with the latest): still a REST URL, of unknown version.
+REST_URL = re.compile(r"/services/data/(?:v(?P<version>\d+\.\d+)|v?\{\}(?:\.\d+)?|vXX\.X)/(?P<path>[^?#]*)")
 SOBJECT_IN_PATH = re.compile(r"^sobjects/(?P<sobject>[A-Za-z][A-Za-z0-9_]*)")
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 HTTP_MODULES = ("requests", "httpx")

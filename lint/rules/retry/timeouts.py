@@ -65,7 +65,9 @@ class MissingTimeout(PythonRule, ConfigRule):
     ## What it does
     Finds HTTP and Salesforce calls that can wait forever for a reply.
     `requests` functions and
-    `requests.Session` methods without `timeout=` (or with `timeout=None`, or a
+    `requests.Session` methods (OAuth sessions too: requests_oauthlib's
+    `OAuth2Session`, salesforce_requests_oauthlib's `SalesforceOAuth2Session`)
+    without `timeout=` (or with `timeout=None`, or a
     `(connect, None)` tuple), `httpx` calls and clients given `timeout=None` or
     `httpx.Timeout(None)`, `urllib.request.urlopen` and urllib3 requests without a
     timeout, aiohttp requests given `timeout=None` and an `aiohttp.ClientTimeout()`
