@@ -229,6 +229,46 @@ def test_rebinding_a_name_forgets_the_client():
     assert facts["sf.Account.create"][1] == "-"
 
 
+def test_a_client_a_function_assigns_through_global_is_the_modules():
+    facts = probe(
+        """
+        import requests
+        from simple_salesforce import Salesforce
+
+        sf = None
+        erp = None
+        mixed = None
+        kept = build_client()
+
+        def connect():
+            global sf, erp, mixed, kept, created
+            session = requests.Session()
+            sf = Salesforce(instance_url=url, session_id=token, session=session)
+            erp = session
+            mixed = requests.Session()
+            kept = requests.Session()
+            created = requests.Session()
+
+        def reset():
+            global sf, mixed
+            sf = None  # closing down: no other kind
+            mixed = make_client()
+
+        def push(order):
+            sf.Order__c.create(order)
+            erp.post(url, json=order)
+            mixed.post(url, json=order)
+            kept.post(url, json=order)
+            created.post(url, json=order)
+        """
+    )
+    assert facts["sf.Order__c.create"][1] == "simple_salesforce.SFType"
+    assert facts["erp.post"][1] == "requests.Session"  # a local of the function that assigns it
+    assert facts["created.post"][1] == "requests.Session"  # bound nowhere else
+    assert facts["mixed.post"][1] == "-"  # also given something unknown
+    assert facts["kept.post"][1] == "-"  # the module binds it to something else
+
+
 def test_unrelated_objects_are_unknown():
     facts = probe(
         """

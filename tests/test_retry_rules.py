@@ -627,3 +627,24 @@ def test_an_oauth_session_waits_forever_without_a_timeout_as_requests_does():
     assert found("IL401", code) == [
         (5, "`session.get` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker.")
     ]
+
+
+def test_a_session_a_startup_hook_creates_through_global_is_checked_where_it_is_used():
+    code = """\
+        import requests
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        erp = None
+
+        @app.on_event("startup")
+        def connect():
+            global erp
+            erp = requests.Session()
+
+        @app.post("/orders")
+        def receive(order: dict):
+            erp.post(ERP_URL, json=order)
+            return {"ok": True}
+        """
+    assert found("IL401", code) == [(14, "`erp.post` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker.")]

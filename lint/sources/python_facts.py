@@ -7,7 +7,7 @@ DESIGN.md), one cheap table of bindings answers what rules ask:
   through `import x as y` and `from x import y as z`);
 - what object a name holds (`sf = Salesforce(...)`, `self.sf = ...`, a parameter
   annotated `Salesforce`, a same-module getter that returns a client,
-  `getattr(sf, name)`);
+  `getattr(sf, name)`, a client a startup hook assigns through `global sf`);
 - what value a name is bound to (`BATCH_SIZE = 200`, `self.CHUNK`, a parameter
   default), so rules can read literal numbers and collections behind names;
 - which loops (for/while/comprehension/`map`) enclose the current node, and which
@@ -209,6 +209,8 @@ class PythonFacts:
         self.classes: dict[str, ClassInfo] = {}
         self._statements: list[cst.CSTNode] = []
         self._returns: dict[cst.FunctionDef, ObjectType | None] = {}
+        # Module names a function binds to a client through `global` (a startup hook): name -> that binding.
+        self._global_clients: dict[str, Binding] = {}
         self._map_lambdas: dict[cst.Lambda, Loop] = {}
         # Same-module functions called inside loops: "name" or "Class.method" -> for each such call, in
         # order, the loops around it (innermost last, each with `via` naming the function).
@@ -800,7 +802,53 @@ def _bind_assignment(facts: PythonFacts, scope: Scope, node: cst.Assign | cst.An
     alias = facts.qualified_name(value) if value is not None and value_type is None else None
     text = facts.string_template(value) if value is not None else None
     for target in targets:
-        _bind_target(scope, target, Binding(qualified=alias, object_type=value_type, text=text, value=value), facts)
+        binding = Binding(qualified=alias, object_type=value_type, text=text, value=value)
+        if scope is facts.module_scope and value_type is None and is_none(value) and isinstance(target, cst.Name):
+            binding = facts._global_clients.get(target.value, binding)  # `sf = None`, set to a client by a startup hook
+        _bind_target(scope, target, binding, facts)
+
+
+def _bind_global_clients(facts: PythonFacts, functions: list[cst.FunctionDef]) -> None:
+    """`global sf` then `sf = Salesforce(...)` in a module function (a startup hook, `main`): the module's `sf` is that
+    client, where the module binds it to nothing else (`sf = None` or not at all). A name given different clients, or
+    something else as well, stays unknown."""
+    assigned: dict[str, list[Binding]] = {}
+    for function in functions:
+        for name, binding in _global_assignments(facts, function):
+            if not is_none(binding.value):  # `sf = None` on shutdown
+                assigned.setdefault(name, []).append(binding)
+    scope = facts.module_scope
+    for name, bindings in assigned.items():
+        current = scope.names.get(name)
+        kinds = {binding.object_type for binding in bindings}
+        if len(kinds) == 1 and None not in kinds and (current is None or current.object_type is None and is_none(current.value)):
+            facts._global_clients[name] = scope.names[name] = bindings[0]
+
+
+def _global_assignments(facts: PythonFacts, function: cst.FunctionDef) -> list[tuple[str, Binding]]:
+    """What `function` assigns to the names it declares `global`, each value typed where the function stands."""
+    statements = list(statements_in(function.body.body))
+    lines = [statement.body for statement in statements if isinstance(statement, cst.SimpleStatementLine)]
+    if not any(isinstance(small, cst.Global) for line in lines for small in line):
+        return []
+    declared: set[str] = set()
+    found: list[tuple[str, Binding]] = []
+    local = _method_scope(facts, function, None)
+    with facts.in_scope(local):
+        for statement in statements:
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Global):
+                    declared.update(name.name.value for name in small.names)
+                elif isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    targets = [small.target] if isinstance(small, cst.AnnAssign) else [target.target for target in small.targets]
+                    found += [
+                        (target.value, Binding(object_type=facts.type_of(small.value), value=small.value))
+                        for target in targets
+                        if isinstance(target, cst.Name) and target.value in declared
+                    ]
+            _read_statement(facts, local, statement)
+    return found
+
 
 
 def _bind_target(scope: Scope, target: cst.BaseExpression, binding: Binding, facts: PythonFacts | None = None) -> None:
@@ -897,6 +945,8 @@ def _prescan_module(facts: PythonFacts, module: cst.Module) -> None:
     for function in functions:
         returns = _infer_return_type(facts, function)
         scope.names[function.name.value] = Binding(qualified=None, returns=returns)
+    if facts._text is None or "global" in facts._text:  # `global` statements are rare: skip reading the bodies for them
+        _bind_global_clients(facts, functions)
     for info in facts.classes.values():
         _prescan_class_body(facts, info)
     for info in facts.classes.values():
