@@ -469,6 +469,23 @@ def test_version_settings_count_only_in_salesforce_code():
     assert [line for _, line, _ in found("# Salesforce SOAP session\nclass SfdcSession(Session):\n    _DEFAULT_API_VERSION = '37.0'\n    __sf_version = '29.0'\n")] == [3, 4]
 
 
+def test_a_version_parameters_literal_default_and_a_dict_entry_are_settings():
+    code = """\
+        # Salesforce Bulk API client
+        SETTINGS = dict(api_version="27.0", sandbox=False)
+
+
+        class BulkClient:
+            def __init__(self, session_id, instance, api_version="37.0", sf_version=DEFAULT_VERSION):
+                self.endpoint = f"https://{instance}/services/async/{api_version}/job"
+        """
+    assert messages(code) == [
+        "API version 27.0 set in the `api_version` entry is retired, so every call with it fails; move to API version 50.0 or later and test the calls against it.",
+        "API version 37.0 given as the default of parameter `api_version` retires in Summer '28 with every version from 31.0 to 40.0, "
+        "and calls with it will then fail; move to API version 50.0 or later and test the calls against it.",
+    ]
+
+
 def test_sample_api_records_are_not_hard_coded_ids_or_versions():
     code = """\
         SAMPLE_RESPONSE = {
@@ -741,3 +758,26 @@ def test_a_soap_login_sent_by_hand_per_record_names_the_hourly_limit():
         (6, f"`requests.post` logs in on every pass of the loop on line 4, {NEW_SESSION.format(unit='pass')} {SOAP_LIMIT}; "
             "log in once (at module level, or in a function cached with `functools.lru_cache`) and reuse the session id."),
     ]  # fmt: skip
+
+
+def test_a_token_or_soap_login_body_passed_second_or_through_urllib_is_read():
+    positional = """\
+        import requests
+
+        def token(base, user, password):
+            params = {"grant_type": "password", "client_id": CLIENT_ID, "username": user, "password": password}
+            return requests.post(base + "/services/oauth2/token", params, timeout=10)
+        """
+    assert found(positional, "sync/login.py") == [("IL501", 5, "high")]
+    urllib = """\
+        from urllib import parse, request
+
+        def token(user, password):
+            body = parse.urlencode({"grant_type": "password", "username": user, "password": password}).encode()
+            return request.urlopen(request.Request(LOGIN_URL + "/services/oauth2/token", body), timeout=10)
+
+        def session_id(envelope):
+            soap = request.Request(LOGIN_URL + "services/Soap/u/61.0", envelope, method="POST", headers={"SOAPAction": "login"})
+            return request.urlopen(soap, timeout=10)
+        """
+    assert found(urllib, "sync/login.py") == [("IL501", 5, "high"), ("IL501", 8, "high")]

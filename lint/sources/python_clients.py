@@ -34,6 +34,7 @@ URLLIB_REQUESTS = frozenset({"urllib.request.urlopen", "urllib.request.Request",
 TOKEN_URL = re.compile(r"/oauth2?/(token|revoke)\b|/token/?$")
 METHOD_FIRST = frozenset({"request", "stream", "urlopen", "request_encode_body"})  # `(method, url, ...)` signatures
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+BODY_SECOND = frozenset({"post", "put", "patch"})  # requests' `post(url, data)`: the body may be passed second
 # Functions that send a request when called: qualified name -> the client messages name.
 HTTP_FUNCTIONS = {
     **{f"requests.{verb}": "requests" for verb in HTTP_VERBS},
@@ -91,6 +92,7 @@ class HttpRequest:
 
     method: str | None  # "POST", ...; None when chosen at run time or not given
     url: cst.BaseExpression | None
+    body: cst.BaseExpression | None = None  # the raw or form body (`data=`), where the call can take one
 
 
 def http_request(facts: PythonFacts, call: cst.Call) -> HttpRequest | None:
@@ -98,7 +100,10 @@ def http_request(facts: PythonFacts, call: cst.Call) -> HttpRequest | None:
     func = call.func
     qualified = facts.qualified_name(func)
     if qualified in URLLIB_REQUESTS:
-        return HttpRequest(None, argument(call, "url", 0))
+        data = argument(call, "data", 1)  # `urlopen(url, data)`, `Request(url, data)`: a POST when given
+        chosen = keyword(call, "method")
+        method = facts.string_template(chosen.value) if chosen is not None else "POST" if data is not None else None
+        return HttpRequest(method.upper() if method else None, argument(call, "url", 0), data)
     module, _, verb = (qualified or "").rpartition(".")
     if module not in HTTP_LIBRARIES:
         if not (isinstance(func, cst.Attribute) and facts.is_method_of(func, *HTTP_CLIENT_TYPES)):
@@ -107,9 +112,10 @@ def http_request(facts: PythonFacts, call: cst.Call) -> HttpRequest | None:
     if verb in METHOD_FIRST:
         chosen = argument(call, "method", 0)
         method = facts.string_template(chosen) if chosen is not None else None
-        return HttpRequest(method.upper() if method else None, argument(call, "url", 1))
+        return HttpRequest(method.upper() if method else None, argument(call, "url", 1), argument(call, "data"))
     if verb in HTTP_VERBS:
-        return HttpRequest(verb.upper(), argument(call, "url", 0))
+        data = argument(call, "data", 1 if verb in BODY_SECOND else None)
+        return HttpRequest(verb.upper(), argument(call, "url", 0), data)
     return None
 
 

@@ -245,18 +245,26 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
         if value is None and not any(arg.keyword is not None and VERSION_NAME.match(arg.keyword.value) for arg in node.args):
             return
         callee = callee_label(self.facts, node)
+        entries = self.facts.is_builtin(node.func, "dict")  # `dict(api_version="37.0")`: entries, as in a dict display
         if value is not None and not self._named_setting(value):
             self._check(value, api_version(self.constant(value)), f"given as `{name}` to {callee}")
         for arg in node.args:
             keyword_name = arg.keyword.value if arg.keyword is not None else ""
             if keyword_name != name and VERSION_NAME.match(keyword_name) and not self._named_setting(arg.value):
-                self._check_setting(arg.value, keyword_name, f"given as `{keyword_name}` to {callee}")
+                where = f"set in the `{keyword_name}` entry" if entries else f"given as `{keyword_name}` to {callee}"
+                self._check_setting(arg.value, keyword_name, where)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in (t.target for t in node.targets):
             name = target.value if isinstance(target, cst.Name) else target.attr.value if isinstance(target, cst.Attribute) else ""
             if VERSION_NAME.match(name):
                 self._check_setting(node.value, name, f"set in `{name}`")
+
+    def visit_Param(self, node: cst.Param) -> None:
+        """A version parameter's literal default (`def connect(api_version="37.0")`): what callers that leave it out ask for."""
+        name = node.name.value
+        if node.default is not None and VERSION_NAME.match(name):
+            self._check_setting(node.default, name, f"given as the default of parameter `{name}`")
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = self.facts.string_template(node.key)

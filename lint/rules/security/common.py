@@ -12,7 +12,7 @@ import libcst as cst
 from lint.rules.base import PythonRule
 from lint.sources.paths import is_test_path
 from lint.sources.python_calls import argument, clipped, is_none, literal_text, positional
-from lint.sources.python_clients import SALESFORCE_LOGINS, http_request
+from lint.sources.python_clients import SALESFORCE_LOGINS, HttpRequest, http_request
 from lint.sources.python_facts import PythonFacts
 from lint.sources.python_names import SALESFORCE, SFTYPE
 
@@ -104,7 +104,7 @@ class SecurityRule(PythonRule, abstract=True):
 SOAP_LOGIN_REMOVED = 65.0  # SOAP login() is unavailable from API version 65.0
 GRANT_IN_FORM = re.compile(r"(?:^|&)grant_type=(?P<grant>[^&]*)")
 TOKEN_PATH = "/services/oauth2/token"
-TOKEN_BODIES = ("data", "content", "params")  # where requests, httpx and aiohttp take a form body
+TOKEN_BODIES = ("content", "params")  # besides `data`: where httpx and aiohttp take a form body
 URLENCODE = "urllib.parse.urlencode"
 
 
@@ -188,16 +188,16 @@ def token_request(rule: SecurityRule, call: cst.Call) -> TokenRequest | None:
     endpoint = url is not None and TOKEN_PATH in url
     if url is not None and url.replace("{}", "") and not endpoint:
         return None  # another identity provider's token endpoint
-    grant = next(filter(None, (_grant_type(rule, argument(call, name)) for name in TOKEN_BODIES)), None)
+    grant = next(filter(None, (_grant_type(rule, body) for body in _bodies(call, request, TOKEN_BODIES))), None)
     if not endpoint and (grant is None or not rule.about_salesforce()):
         return None
     return TokenRequest(grant, endpoint)
 
 
 # The partner and enterprise SOAP endpoints, with the API version a request names; a `login` element in an envelope.
-SOAP_ENDPOINT = re.compile(r"/services/Soap/[uc]/(?:(?P<version>\d{1,3}\.0)\b)?", re.IGNORECASE)
+SOAP_ENDPOINT = re.compile(r"(?:^|[/}])services/Soap/[uc]/(?:(?P<version>\d{1,3}\.0)\b)?", re.IGNORECASE)  # `{base}services/...` too
 SOAP_LOGIN_ELEMENT = re.compile(r"<(?:[\w.-]+:)?login[\s>]")
-SOAP_BODIES = ("data", "content")  # where requests, httpx and aiohttp take the envelope
+SOAP_BODIES = ("content",)  # besides `data`: where httpx takes the envelope
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def soap_login_request(rule: SecurityRule, call: cst.Call) -> SoapLoginRequest |
     if request is None or request.method != "POST" or request.url is None:
         return None
     endpoint = SOAP_ENDPOINT.search(rule.facts.string_template(request.url) or "")
-    if endpoint is None or not (_soap_action(rule, argument(call, "headers")) == "login" or _envelope_logs_in(rule, call)):
+    if endpoint is None or not (_soap_action(rule, argument(call, "headers")) == "login" or _envelope_logs_in(rule, call, request)):
         return None
     return SoapLoginRequest(float(endpoint["version"]) if endpoint["version"] else None)
 
@@ -230,14 +230,22 @@ def _soap_action(rule: SecurityRule, headers: cst.BaseExpression | None) -> str 
     return None
 
 
-def _envelope_logs_in(rule: SecurityRule, call: cst.Call) -> bool:
-    bodies = (rule.constant(body) for name in SOAP_BODIES if (body := argument(call, name)) is not None)
+def _envelope_logs_in(rule: SecurityRule, call: cst.Call, request: HttpRequest) -> bool:
+    bodies = (rule.constant(body) for body in _bodies(call, request, SOAP_BODIES))
     return any(SOAP_LOGIN_ELEMENT.search(rule.facts.string_template(body) or "") for body in bodies if body is not None)
 
 
+def _bodies(call: cst.Call, request: HttpRequest, keywords: tuple[str, ...]) -> list[cst.BaseExpression]:
+    """Where a request's body may be: its `data` (by keyword, or second where the call takes it so) and `keywords`."""
+    return [body for body in (request.body, *(argument(call, name) for name in keywords)) if body is not None]
+
+
 def _grant_type(rule: SecurityRule, body: cst.BaseExpression | None) -> str | None:
-    """The `grant_type` of a token request body: a dict (`{...}`, `dict(...)`), a form string or `urlencode({...})`."""
+    """The `grant_type` of a token request body: a dict (`{...}`, `dict(...)`), a form string or `urlencode({...})`, as
+    text or encoded (`.encode()`, which urllib needs)."""
     body = rule.constant(body) if body is not None else None
+    if isinstance(body, cst.Call) and isinstance(body.func, cst.Attribute) and body.func.attr.value == "encode":
+        body = rule.constant(body.func.value)
     if isinstance(body, cst.Call) and rule.facts.qualified_name(body.func) == URLENCODE and body.args:
         body = rule.constant(body.args[0].value)
     if body is not None and rule.facts.is_mapping(body):
