@@ -89,7 +89,8 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
     Finds Salesforce API versions that are retired, retiring, or older than the
     project allows: `version=` of `Salesforce(...)`, `sf_version=` of
     `SFType(...)`/`SalesforceLogin(...)`, `/services/data/vNN.N/` in URLs,
-    and `api_version=` arguments, config entries and constants named like
+    and `api_version=` arguments, dict entries, constants and parameter
+    defaults (`def connect(api_version="37.0")`) named like
     `API_VERSION`/`SF_VERSION` (when the name says Salesforce or the module
     uses it: other APIs have versions too). Versions up to 30.0 are retired (error);
     31.0–40.0 retire in Summer '28 (warning); versions below the
