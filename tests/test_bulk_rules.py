@@ -569,3 +569,20 @@ def test_oauth_sessions_are_requests_sessions_and_vxx_paths_are_rest_urls():
         ("IL201", 8, "`session.patch` (PATCH `sobjects/Contact/Email__c/{}`) runs once per item of `contacts` (loop at line 7); send up to 200 "
          "records per call with sObject Collections, or use Bulk API 2.0 (`sf.bulk2.Contact.upsert`) above 2,000 rows."),
     ]  # fmt: skip
+
+
+def test_a_project_class_named_like_a_client_is_still_guessed_at_low_confidence():
+    code = """\
+        from simple_salesforce import Salesforce
+
+        class SalesforceWrapper:
+            def __getattr__(self, name):
+                return getattr(Salesforce(**CONFIG), name)
+
+        sf = SalesforceWrapper()
+
+        def push(rows):
+            for row in rows:
+                sf.Contact.create(row)
+        """
+    assert found(code) == [("IL201", 11, "low")]

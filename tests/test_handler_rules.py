@@ -238,3 +238,33 @@ def test_a_route_reached_only_by_get_is_no_event_receiver():
             return "notifications"
         """
     ) == []
+
+
+def test_an_mcp_tool_blocks_the_loop_through_the_client_its_server_keeps_on_a_service_object():
+    code = """\
+        from mcp.server.fastmcp import FastMCP
+        from simple_salesforce import Salesforce
+
+        mcp = FastMCP("salesforce")
+
+
+        class SalesforceClient:
+            def connect(self):
+                self.sf = Salesforce(instance_url=INSTANCE_URL, session_id=SESSION_ID)
+
+
+        @mcp.tool()
+        async def run_soql_query(query: str) -> str:
+            return str(sf_client.sf.query_all(query))
+
+
+        def main():
+            global sf_client
+            sf_client = SalesforceClient()
+            sf_client.connect()
+            mcp.run()
+        """
+    assert snippet_findings(code) == [
+        ("IL304", 14, "`sf_client.sf.query_all` (simple_salesforce) makes a blocking request and stalls the event loop in `async def run_soql_query`: "
+         "every other coroutine waits until it returns; use `await asyncio.to_thread(sf_client.sf.query_all, ...)`."),
+    ]  # fmt: skip

@@ -269,6 +269,38 @@ def test_a_client_a_function_assigns_through_global_is_the_modules():
     assert facts["kept.post"][1] == "-"  # the module binds it to something else
 
 
+def test_an_instance_of_a_project_class_holds_the_clients_its_class_sets_on_self():
+    facts = probe(
+        """
+        import requests
+        from simple_salesforce import Salesforce
+
+        class CrmService:
+            def __init__(self):
+                self.sf = Salesforce(instance_url=url, session_id=token)
+                self.http = requests.Session()
+
+            def client(self):
+                return self.sf
+
+        service = CrmService()
+
+        async def search(query: str):
+            service.sf.query_all(query)
+            service.client().search(query)
+
+        def post(handler: CrmService, url):
+            handler.http.post(url)
+            handler.cache.get(url)
+        """
+    )
+    assert facts["service.sf.query_all"][1] == "simple_salesforce.Salesforce"
+    assert facts["service.client().search"][1] == "simple_salesforce.Salesforce"  # a method returning `self.sf`
+    assert facts["handler.http.post"][1] == "requests.Session"  # a parameter annotated with the class
+    assert facts["handler.cache.get"][1] == "-"  # an attribute the class does not set to a client
+    assert facts["service.client"][1] == "-"  # the class's own method, no library's
+
+
 def test_unrelated_objects_are_unknown():
     facts = probe(
         """

@@ -7,7 +7,8 @@ DESIGN.md), one cheap table of bindings answers what rules ask:
   through `import x as y` and `from x import y as z`);
 - what object a name holds (`sf = Salesforce(...)`, `self.sf = ...`, a parameter
   annotated `Salesforce`, a same-module getter that returns a client,
-  `getattr(sf, name)`, a client a startup hook assigns through `global sf`);
+  `getattr(sf, name)`, a client a startup hook assigns through `global sf`), and
+  what an instance of a project class holds (`service.sf` of `service = CrmService()`);
 - what value a name is bound to (`BATCH_SIZE = 200`, `self.CHUNK`, a parameter
   default), so rules can read literal numbers and collections behind names;
 - which loops (for/while/comprehension/`map`) enclose the current node, and which
@@ -141,6 +142,13 @@ class ObjectType:
     qualified: str
     via_class: str | None = None  # a same-module subclass that produced it
     methods: frozenset[str] | None = None  # built by another module's subclass: the methods that subclass defines
+    # An instance of another module's class that holds clients (PROJECT_OBJECT): `self.<attribute>` -> its type.
+    attributes: tuple[tuple[str, ObjectType], ...] | None = None
+
+
+# The type of an instance of a project class that is no client but holds some (`self.sf = Salesforce(...)`): its
+# attributes are read through the class (`via_class`, same module) or carried (`attributes`, another module's).
+PROJECT_OBJECT = "<project object>"
 
 
 @dataclass
@@ -173,6 +181,12 @@ class ClassInfo:
 
     def known_base(self) -> str | None:
         return next((CONSTRUCTORS[base] for base in self.bases if base in CONSTRUCTORS), None)
+
+    def instance_type(self) -> ObjectType:
+        """What an instance is: the client a subclass extends, else a project object (whose attributes may hold clients:
+        read when asked, as the class's methods are read)."""
+        base = self.known_base()
+        return ObjectType(base if base is not None else PROJECT_OBJECT, via_class=self.name)
 
 
 @dataclass
@@ -643,10 +657,29 @@ class PythonFacts:
             if info is not None:
                 return info.attributes.get(attr)
         owner = self.type_of(expr.value)
+        if owner is not None and owner.qualified == PROJECT_OBJECT:
+            return self._project_attribute(owner, attr)
         if owner is not None:
             return _member_type(owner, attr)
         member = self._module_member(expr)
         return member.object_type if member is not None else None
+
+    def _project_attribute(self, owner: ObjectType, attr: str) -> ObjectType | None:
+        """`service.sf` of a project object: the type its class gives `self.sf`."""
+        if owner.attributes is not None:
+            return dict(owner.attributes).get(attr)
+        info = self.classes.get(owner.via_class) if owner.via_class else None
+        return info.attributes.get(attr) if info is not None else None
+
+    def _project_class(self, expr: cst.BaseExpression) -> ClassInfo | None:
+        """The same-module class of the project object an expression holds (`service` of `service = CrmService()`)."""
+        found = self.type_of(expr)
+        return self.classes.get(found.via_class) if found is not None and found.qualified == PROJECT_OBJECT and found.via_class else None
+
+    def client_type(self, expr: cst.BaseExpression) -> ObjectType | None:
+        """The client type an expression holds: `type_of`, less project objects (they only hold clients)."""
+        found = self.type_of(expr)
+        return None if found is None or found.qualified == PROJECT_OBJECT else found
 
     def _module_member(self, expr: cst.Attribute) -> Any:
         """What `clients.sf` is when `clients` names a project module imported whole (an export); None: unknown."""
@@ -716,10 +749,10 @@ class PythonFacts:
             if binding is not None and binding.returns is not None:
                 return binding.returns
             info = self.classes.get(call.func.value)
-            if info is not None and info.known_base():
-                return ObjectType(info.known_base(), via_class=info.name)
+            if info is not None:
+                return info.instance_type()
         if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name):
-            info = self.self_class(call.func.value.value)
+            info = self.self_class(call.func.value.value) or self._project_class(call.func.value)
             method = info.methods.get(call.func.attr.value) if info else None
             if method is not None:
                 return _infer_return_type(self, method, info)
@@ -917,9 +950,7 @@ def _named_type(facts: PythonFacts, expr: cst.BaseExpression) -> ObjectType | No
     if qualified in CONSTRUCTORS:
         return ObjectType(CONSTRUCTORS[qualified])
     if isinstance(expr, cst.Name) and expr.value in facts.classes:
-        info = facts.classes[expr.value]
-        base = info.known_base()
-        return ObjectType(base, via_class=info.name) if base else None
+        return facts.classes[expr.value].instance_type()
     return None
 
 

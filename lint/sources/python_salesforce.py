@@ -166,7 +166,7 @@ def _guessed_call(facts: PythonFacts, call: cst.Call) -> SalesforceCall | None:
     operation = func.attr.value
     if operation not in GUESSABLE[api] or not SOBJECT_NAME.match(sobject) or sobject in SALESFORCE_MEMBERS:
         return None
-    if not _named_like_client(owner) or facts.type_of(owner) is not None or facts.qualified_name(owner) is not None:
+    if not _named_like_client(owner) or facts.client_type(owner) is not None or facts.qualified_name(owner) is not None:
         return None
     if not imports_salesforce(facts):
         return None

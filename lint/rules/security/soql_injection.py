@@ -217,7 +217,7 @@ class SoqlInjection(SecurityRule):
         if not (isinstance(func, cst.Attribute) and func.attr.value in QUERY_OPERATIONS["client"]):
             return False
         receiver = func.value.attr if isinstance(func.value, cst.Attribute) else func.value
-        if not (isinstance(receiver, cst.Name) and CLIENT_NAME.search(receiver.value)) or self.facts.type_of(func.value) is not None:
+        if not (isinstance(receiver, cst.Name) and CLIENT_NAME.search(receiver.value)) or self.facts.client_type(func.value) is not None:
             return False
         return imports_salesforce(self.facts)
 
