@@ -27,13 +27,15 @@ MAX_MODULE_BYTES = 2_000_000
 
 
 @lru_cache(maxsize=None)  # compiled when first needed: a warm run needs none
-def _client_classes() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """The names of the network clients the facts know, and where a module's text builds, subclasses or returns one."""
+def _client_classes() -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """The names of the network clients the facts know; where a module's text builds, subclasses or returns one; and
+    where it keeps one on `self` (`self.sf = Salesforce(...)`, `self.http: requests.Session`)."""
     names = [*CONSTRUCTORS, *(alias for alias, known in CANONICAL_NAMES.items() if known in CONSTRUCTORS)]
     words = sorted({name.rpartition(".")[2] for name in names if imports_any(frozenset({name}), NETWORK_CALLS.imports)})
     word = rb"\b(?:" + rb"|".join(name.encode() for name in words) + rb")\b"
     built, subclassed, returned, annotated = word + rb"\s*\(", rb"^[ \t]*class\s+\w+\s*\([^)]*" + word, rb"->[^:\n]*" + word, rb"^\w+\s*:[^=\n]*" + word
-    return re.compile(word), re.compile(rb"|".join((built, subclassed, returned, annotated)), re.MULTILINE)
+    held = rb"\bself\.\w+\s*(?::[^=\n]*" + word + rb"|(?::[^=\n]*)?=\s*(?:\w+\.)*" + word + rb"\s*\()"
+    return re.compile(word), re.compile(rb"|".join((built, subclassed, returned, annotated)), re.MULTILINE), re.compile(held)
 
 
 def builds_clients(data: bytes) -> bool:
@@ -44,9 +46,12 @@ def builds_clients(data: bytes) -> bool:
 
 def may_be_client(data: bytes, name: str) -> bool:
     """Whether a module that builds clients defines `name` at its top level as something that can be one: a function or an
-    assignment, or a class with a client class among its bases (most names imported from a module are its other classes)."""
+    assignment, a class with a client class among its bases, or any class where the module keeps clients on `self` (its
+    instances may hold them). Most names imported from a module are its other classes."""
     found = _definition(name).search(data)
-    return found is not None and (found["bases"] is None or _client_classes()[0].search(found["bases"]) is not None)
+    if found is None or found["bases"] is None:
+        return found is not None
+    return _client_classes()[0].search(found["bases"]) is not None or _client_classes()[2].search(data) is not None
 
 
 @lru_cache(maxsize=4096)

@@ -10,7 +10,7 @@ import pytest
 
 import lint.workers
 from lint.engine import RunOptions, run
-from lint.local_modules import LocalModules
+from lint.local_modules import LocalModules, may_be_client
 from lint.prefilter import from_imports
 from lint.rules import load_registry
 from tests.conftest import settings_for
@@ -193,6 +193,67 @@ def test_a_module_imported_whole_counts_for_the_prefilter_and_the_cache(tmp_path
     assert linted == ["app/clients.py", "app/jobs/relative.py"]
 
 
+HOLDER = """\
+    import requests
+    from simple_salesforce import Salesforce
+
+
+    class OrgHandler:
+        def __init__(self):
+            self.connection = Salesforce(instance_url=INSTANCE_URL, session_id=SESSION_ID)
+            self.http = requests.Session()
+
+        def query(self, soql):
+            return self.connection.query_all(soql)
+
+
+    class Settings:
+        def __init__(self):
+            self.timeout = 30
+
+
+    handler = OrgHandler()
+    """
+TOOLS = """\
+    from . import crm
+    from .crm import OrgHandler, Settings, handler
+
+
+    def create_folders(sf_client: crm.OrgHandler, rows):
+        for row in rows:
+            sf_client.connection.Folder__c.create(row)
+
+
+    async def ping(url):
+        handler.http.get(url)
+
+
+    def search(terms):
+        client = OrgHandler()
+        for term in terms:
+            client.query(term)
+            client.connection.query(f"SELECT Id FROM Account WHERE Name = '{term}'")
+
+
+    def configure(url):
+        Settings().http.get(url)
+    """
+
+
+def test_instances_of_another_modules_class_hold_the_clients_it_keeps_on_self(tmp_path):
+    root = write(tmp_path / "project", {"app/__init__.py": "", "app/crm.py": HOLDER, "app/tools.py": TOOLS})
+    expected = [
+        ("app/tools.py", "IL101", 7),  # a parameter annotated with the class (`crm.OrgHandler`)
+        ("app/tools.py", "IL201", 7),
+        ("app/tools.py", "IL304", 11),  # the module's instance
+        ("app/tools.py", "IL401", 11),
+        ("app/tools.py", "IL202", 18),  # a new instance; `client.query` is the class's own method, and Settings holds no client
+        ("app/tools.py", "IL508", 18),
+    ]
+    assert check(root) == expected
+    assert check(root, prefilter=False) == expected
+
+
 def test_only_names_defined_as_clients_are_typed(tmp_path):
     files = {
         "clients.py": "import requests\nfrom cache import Cache\n\nsession = requests.Session()\n\nclass Pager:\n    def get(self, url):\n        return []\n",
@@ -250,3 +311,12 @@ def test_modules_are_found_where_python_would_import_them_from_inside_the_projec
 def test_from_imports_are_read_from_the_bytes_relative_ones_included():
     data = b"from ..a.b import c, d as e\nfrom . import x\nfrom .import y\nfrom m import *\nimport os\nfrom q import (\n    r)\n"
     assert from_imports(data) == [(2, "a.b", ("c", "d")), (1, "", ("x",)), (1, "", ("y",)), (0, "m", None), (0, "q", None)]
+
+
+def test_a_plain_class_may_give_a_client_only_where_its_module_keeps_clients_on_self():
+    holder = textwrap.dedent(HOLDER).encode()
+    assert may_be_client(holder, "OrgHandler") and may_be_client(holder, "Settings")  # the text cannot tell which class holds it
+    kept_elsewhere = b"import requests\n\nsession = requests.Session()\n\nclass Pager:\n    def get(self, url):\n        return []\n"
+    assert not may_be_client(kept_elsewhere, "Pager")
+    annotated = b"import requests\n\nclass Api:\n    def __init__(self, http):\n        self.http: requests.Session = http\n"
+    assert may_be_client(annotated, "Api")

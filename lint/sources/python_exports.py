@@ -4,8 +4,9 @@ A name is read as `from <module> import <name>` binds it, or as `<module>.<name>
 imported whole (`from . import clients`, `import app.clients`). A module's exports are read by the same
 facts that read the file itself, at the cost of their prescan (top-level statements only): module-level
 clients (`sf = Salesforce(...)`), functions that return one (`def connect() -> Salesforce`,
-`return requests.Session()`), and subclasses of a client (`class OrgSession(requests.Session)`), whose
-instances are that client except through a method the subclass defines itself.
+`return requests.Session()`), subclasses of a client (`class OrgSession(requests.Session)`), whose
+instances are that client except through a method the subclass defines itself, and classes that keep
+clients on `self`, whose instances carry them (`handler.connection` of `OrgHandler`).
 
 Parsing every module a project imports from would cost as much again as linting it, so a module is
 parsed only when its text says it may give the name asked for a client (local_modules.may_be_client),
@@ -21,17 +22,19 @@ from typing import Callable, Mapping
 import libcst as cst
 
 from lint.local_modules import LocalModules, builds_clients, may_be_client, read_small
-from lint.sources.python_facts import Imported, ObjectType, PythonFacts
+from lint.sources.python_facts import PROJECT_OBJECT, Imported, ObjectType, PythonFacts
 
 MAX_REMEMBERED = 1024  # modules' exports kept per process
+MAX_HELD_DEPTH = 3  # project objects held by project objects (`service.crm.sf`), read this deep
 
 
 @dataclass(frozen=True)
 class Export:
     """A name a project module binds to a client, or to something that builds one."""
 
-    object_type: ObjectType | None = None  # the name holds a client
-    returns: ObjectType | None = None  # calling the name gives a client: a factory, or a client subclass
+    object_type: ObjectType | None = None  # the name holds a client, or a project object holding some
+    returns: ObjectType | None = None  # calling the name gives one: a factory, or a class
+    instance: ObjectType | None = None  # the name is a class: what an annotation naming it says a value holds
 
 
 Parse = Callable[[str, bytes], "tuple[cst.Module, str] | None"]  # (path, bytes) -> tree and text; None: unreadable
@@ -108,15 +111,21 @@ def _exports(path: str, data: bytes, parse: Parse) -> Mapping[str, Export]:
         if binding.qualified is None and (binding.object_type or binding.returns)
     }
     for name, info in facts.classes.items():
-        base = info.known_base()
-        if base is not None:
-            found[name] = Export(returns=ObjectType(base, methods=frozenset(info.methods)))
-    return found
+        instance = _portable(facts, info.instance_type())
+        if instance is not None:
+            found[name] = Export(returns=instance, instance=instance)
+    return {name: export for name, export in found.items() if export.object_type or export.returns}
 
 
-def _portable(facts: PythonFacts, found: ObjectType | None) -> ObjectType | None:
-    """A type as another module sees it: built through a class of this module, it names the methods the class defines."""
+def _portable(facts: PythonFacts, found: ObjectType | None, depth: int = 0) -> ObjectType | None:
+    """A type as another module sees it: built through a class of this module, it names the methods the class defines,
+    and a project object carries the clients its class holds (None when it holds none)."""
     if found is None or found.via_class is None:
         return found
     info = facts.class_named(found.via_class)
-    return ObjectType(found.qualified, methods=frozenset(info.methods) if info is not None else frozenset())
+    methods = frozenset(info.methods) if info is not None else frozenset()
+    if found.qualified != PROJECT_OBJECT:
+        return ObjectType(found.qualified, methods=methods)
+    held = info.attributes.items() if info is not None and depth < MAX_HELD_DEPTH else ()
+    attributes = tuple((attr, portable) for attr, kind in sorted(held) if (portable := _portable(facts, kind, depth + 1)) is not None)
+    return ObjectType(PROJECT_OBJECT, methods=methods, attributes=attributes) if attributes else None

@@ -160,6 +160,7 @@ class Binding:
     value: cst.BaseExpression | None = None  # the expression assigned (a parameter's default); None: unknown
     parameter: bool = False  # a parameter: the caller's value, `value` only its default
     module: ModulePath | None = None  # the name is a project module imported whole (`from . import clients`)
+    instance: ObjectType | None = None  # the name is another module's class: what a value annotated with it holds
     # `name.method(...)` statements made in the binding's scope after it (`session.mount(...)`), in order
     method_calls: list[cst.Call] = field(default_factory=list)
 
@@ -810,7 +811,7 @@ def _bind_import(facts: PythonFacts, scope: Scope, node: cst.Import | cst.Import
     for alias in node.names:
         name = _dotted(alias.name)
         export = imported.export(level, module, name) if imported is not None else None
-        known = {"object_type": export.object_type, "returns": export.returns} if export is not None else {}
+        known = {"object_type": export.object_type, "returns": export.returns, "instance": export.instance} if export is not None else {}
         dotted = f"{module}.{name}" if module else name
         if not known and imported is not None and imported.is_module(level, dotted):
             known = {"module": (level, dotted)}  # `from . import clients`, `from app import clients`: read for its names
@@ -951,7 +952,11 @@ def _named_type(facts: PythonFacts, expr: cst.BaseExpression) -> ObjectType | No
         return ObjectType(CONSTRUCTORS[qualified])
     if isinstance(expr, cst.Name) and expr.value in facts.classes:
         return facts.classes[expr.value].instance_type()
-    return None
+    if isinstance(expr, cst.Name):  # another module's class, imported by name
+        binding = facts.lookup(expr.value)
+        return binding.instance if binding is not None else None
+    member = facts._module_member(expr) if isinstance(expr, cst.Attribute) else None  # `clients.OrgHandler`
+    return member.instance if member is not None else None
 
 
 def _prescan_module(facts: PythonFacts, module: cst.Module) -> None:
