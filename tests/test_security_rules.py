@@ -781,3 +781,23 @@ def test_a_token_or_soap_login_body_passed_second_or_through_urllib_is_read():
             return request.urlopen(soap, timeout=10)
         """
     assert found(urllib, "sync/login.py") == [("IL501", 5, "high"), ("IL501", 8, "high")]
+
+
+def test_a_bare_ssl_context_checks_nothing_unless_the_module_sets_it_up():
+    code = """\
+        import ssl
+        from urllib import request
+
+        CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS)
+
+        def call(req):
+            return request.urlopen(req, timeout=30, context=CONTEXT)
+        """
+    findings = [(f.code, f.span.start_line, f.confidence.value, f.message) for f in lint_snippet(code, "sync/connection.py").findings if f.code == "IL506"]
+    assert findings == [
+        ("IL506", 4, "medium", "`ssl.SSLContext(ssl.PROTOCOL_TLS)` builds an SSL context that starts with neither certificate nor host name checks, "
+         "and nothing here turns them on, so anyone on the network path can impersonate the endpoint and read the credentials and data it is "
+         "sent; use `ssl.create_default_context()` (with `cafile=` for a private CA)."),
+    ]  # fmt: skip
+    checked = textwrap.dedent(code).replace("CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS)", "CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS)\nCONTEXT.verify_mode = ssl.CERT_REQUIRED")
+    assert found(checked, "sync/connection.py") == []

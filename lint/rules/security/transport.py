@@ -14,7 +14,7 @@ from lint.sources.config_camel import ENDPOINT_KEYS
 from lint.sources.config_dialects import CAMEL, OPENAPI, SETTING_DIALECTS
 from lint.sources.config_model import ConfigDocument, Mapping, Node, Scalar, Sequence, as_template, each_value
 from lint.sources.config_settings import Setting, node_at, path_words, settings
-from lint.sources.python_calls import clipped, is_false, literal_text
+from lint.sources.python_calls import argument, clipped, is_false, literal_text
 from lint.sources.python_clients import HTTP_CLIENT_TYPES, HTTP_VERBS, METHOD_FIRST, http_request, is_http_library_call
 from lint.sources.python_names import AIOHTTP_SESSION, SALESFORCE, SFTYPE
 from lint.sources.python_salesforce import HTTP_MODULES
@@ -286,6 +286,11 @@ def _server_variables(document: ConfigDocument, url: Node) -> dict[str, str]:
 # -- IL506: TLS verification disabled ------------------------------------------------------
 
 UNVERIFIED_CONTEXT = "ssl._create_unverified_context"
+SSL_CONTEXT = "ssl.SSLContext"
+# Protocols whose contexts start with CERT_NONE and no host name check (PROTOCOL_TLS_CLIENT checks both).
+UNCHECKED_PROTOCOLS = frozenset({"ssl.PROTOCOL_TLS", "ssl.PROTOCOL_SSLv23", "ssl.PROTOCOL_TLSv1", "ssl.PROTOCOL_TLSv1_1", "ssl.PROTOCOL_TLSv1_2"})
+# Code that configures or serves with a context: set so, a bare one may be checked after all, or be a server's.
+CONTEXT_SETUP = re.compile(r"\b(verify_mode|check_hostname|server_side|PROTOCOL_TLS_SERVER)\b")
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 AIOHTTP_SSL_KEYWORDS = ("ssl", "verify_ssl")
 AIOHTTP_CONNECTOR = "aiohttp.TCPConnector"
@@ -310,9 +315,12 @@ class TlsVerificationDisabled(SecurityRule, ConfigRule):
     `requests`/`httpx` calls, sessions and clients (and on `.get/.post/...` of
     an unknown client in a module that imports them), `session.verify = False`,
     aiohttp's `ssl=False`/`verify_ssl=False`, `ssl._create_unverified_context()`
-    (called, or installed as the default HTTPS context), and `ssl.CERT_NONE`
-    (`ctx.verify_mode = ssl.CERT_NONE` — which Python accepts only after
-    `check_hostname = False` — and `cert_reqs=...`).
+    (called, or installed as the default HTTPS context), `ssl.SSLContext()`
+    with no protocol or `PROTOCOL_TLS` (such a context starts with
+    `CERT_NONE` and no host name check; flagged at medium confidence where
+    the module sets neither `verify_mode` nor `check_hostname` and serves
+    nothing), and `ssl.CERT_NONE` (`ctx.verify_mode = ssl.CERT_NONE` — which
+    Python accepts only after `check_hostname = False` — and `cert_reqs=...`).
 
     Not flagged: `urllib3.disable_warnings()` alone (it only hides warnings),
     `check_hostname = False` while certificates are still verified (libraries
@@ -378,6 +386,10 @@ class TlsVerificationDisabled(SecurityRule, ConfigRule):
         Example("import requests\nrequests.get('https://localhost:8443/', verify=False, timeout=5)\n", path="tests/test_client.py"),
         # Not an HTTP client: a form's own verify flag.
         "form.validate(verify=False)\n",
+        # Contexts that check, or are set up to: a client protocol, checks turned on, a server's.
+        "import ssl\nctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n",
+        "import ssl\nctx = ssl.SSLContext()\nctx.verify_mode = ssl.CERT_REQUIRED\nctx.check_hostname = True\nctx.load_default_certs()\n",
+        "import ssl\nctx = ssl.SSLContext(ssl.PROTOCOL_TLS)\nctx.load_cert_chain('server.pem')\nconn = ctx.wrap_socket(sock, server_side=True)\n",
         # Config: checks on, from the environment, or not about certificates.
         Example(
             "salesforce:\n  instance_url: https://acme.my.salesforce.com\n  verify_ssl: true\n  ssl_verify: ${SF_VERIFY_SSL}\n"
@@ -387,6 +399,11 @@ class TlsVerificationDisabled(SecurityRule, ConfigRule):
     ]
     invalid = [
         Example("import requests\n\nrequests.post(url, json=body, verify=False, timeout=30)\n", line=3),
+        Example(
+            "import ssl\nfrom urllib import request\n\nCONTEXT = ssl.SSLContext()\n\n"
+            "def call(req):\n    return request.urlopen(req, timeout=30, context=CONTEXT)\n",
+            line=4,
+        ),
         Example("import requests\n\nVERIFY_TLS = False\nsession = requests.Session()\nsession.get(url, verify=VERIFY_TLS, timeout=30)\n", line=5),
         Example("import requests\n\nsession = requests.Session()\nsession.verify = False\n", line=4),
         Example("import httpx\n\nclient = httpx.AsyncClient(verify=False, timeout=10)\n", line=3),
@@ -410,7 +427,24 @@ class TlsVerificationDisabled(SecurityRule, ConfigRule):
                 hint=TLS_FIX,
             )
             return
+        if qualified == SSL_CONTEXT and self._unchecked_context(node):
+            self.report(
+                node,
+                f"`{clipped(self.facts.source(node))}` builds an SSL context that starts with neither certificate nor host name "
+                f"checks, and nothing here turns them on, {IMPERSONATION}; use `ssl.create_default_context()` "
+                "(with `cafile=` for a private CA).",
+                hint=TLS_FIX,
+                confidence=Confidence.MEDIUM,
+            )
+            return
         self._check_keywords(node, qualified)
+
+    def _unchecked_context(self, node: cst.Call) -> bool:
+        """`ssl.SSLContext()` or `ssl.SSLContext(ssl.PROTOCOL_TLS)`, in a module that neither configures checks nor serves."""
+        protocol = argument(node, "protocol", 0)
+        if protocol is not None and self.facts.qualified_name(protocol) not in UNCHECKED_PROTOCOLS:
+            return False
+        return CONTEXT_SETUP.search(self.facts.text) is None
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = self.constant(node.value)
