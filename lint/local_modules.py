@@ -4,7 +4,8 @@ Integration code is commonly split so: `clients.py` logs in and builds the clien
 and loop over records (`from .clients import sf`, or `from . import clients` and `clients.sf`). A Python
 file is therefore read with what the project modules it imports export (lint.sources.python_exports), one
 level deep: the pre-filter counts the imports of those that may give it a client as its own, the facts
-type the names it takes from them, and a cached outcome holds only while the modules it imports from are unchanged (lint.engine).
+type the names it takes from them, and a cached outcome holds only while the modules it imports from are
+unchanged (lint.engine).
 
 A module is looked for where Python would find it from the file: a relative import in the file's
 package; an absolute one in the file's directory and each directory above it, up to the project root

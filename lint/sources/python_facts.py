@@ -124,7 +124,8 @@ class Imported(Protocol):
     """What the project's own modules give the file that imports them (python_exports)."""
 
     def export(self, level: int, module: str, name: str) -> Any:
-        """What `from <module> import <name>` binds (`level` dots before the module): its `object_type` and `returns`; None: unknown."""
+        """What `from <module> import <name>` binds (`level` dots before the module): its `object_type`, `returns` and
+        `instance` (python_exports.Export); None: unknown."""
 
     def is_module(self, level: int, module: str) -> bool:
         """Whether `module` (`level` dots before it) is a module of the project: one imported whole is read for its names."""
@@ -146,8 +147,8 @@ class ObjectType:
     attributes: tuple[tuple[str, ObjectType], ...] | None = None
 
 
-# The type of an instance of a project class that is no client but holds some (`self.sf = Salesforce(...)`): its
-# attributes are read through the class (`via_class`, same module) or carried (`attributes`, another module's).
+# The type of an instance of a project class that is no client; its attributes may hold some (`self.sf = Salesforce(...)`),
+# read through the class (`via_class`, same module) or carried (`attributes`, another module's class).
 PROJECT_OBJECT = "<project object>"
 
 
@@ -224,7 +225,7 @@ class PythonFacts:
         self.classes: dict[str, ClassInfo] = {}
         self._statements: list[cst.CSTNode] = []
         self._returns: dict[cst.FunctionDef, ObjectType | None] = {}
-        # Module names a function binds to a client through `global` (a startup hook): name -> that binding.
+        # Module names a function binds to a client (or a project object) through `global`: name -> that binding.
         self._global_clients: dict[str, Binding] = {}
         self._map_lambdas: dict[cst.Lambda, Loop] = {}
         # Same-module functions called inside loops: "name" or "Class.method" -> for each such call, in
