@@ -19,7 +19,7 @@ from lint.sources.secrets import looks_like_secret
 from tests.conftest import FIXTURES, lint_snippet, settings_for
 
 LOGIN_FIXTURES = ("lead_capture_api.py", "contact_enrichment_job.py", "pubsub_order_sync_tasks.py")  # IL503
-SECURITY_FIXTURES = ("legacy_contact_sync.py", "case_portal_service.py", "pipeline_report_job.py", "opportunity_alert_listener.py", *LOGIN_FIXTURES)
+SECURITY_FIXTURES = ("legacy_contact_sync.py", "case_portal_service.py", "pipeline_report_job.py", "opportunity_alert_listener.py", "case_assistant_mcp.py", *LOGIN_FIXTURES)
 CLEAN_FIXTURES = ("secure_account_service.py", "cached_salesforce_session.py")
 SECRET_FIX = "read it at run time from the environment (`os.environ[...]`) or a secret manager, and rotate the exposed value."
 TLS_RISK = "so anyone on the network path can impersonate the endpoint and read the credentials and data it is sent"
