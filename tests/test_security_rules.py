@@ -801,3 +801,20 @@ def test_a_bare_ssl_context_checks_nothing_unless_the_module_sets_it_up():
     ]  # fmt: skip
     checked = textwrap.dedent(code).replace("CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS)", "CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS)\nCONTEXT.verify_mode = ssl.CERT_REQUIRED")
     assert found(checked, "sync/connection.py") == []
+
+
+def test_a_soap_login_envelope_joined_from_parts_is_read():
+    code = """\
+        import requests
+
+        def session_id(user, password):
+            envelope = "".join([
+                '<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body>',
+                '<login xmlns="urn:partner.soap.sforce.com">',
+                f"<username>{user}</username><password>{password}</password>",
+                "</login></env:Body></env:Envelope>",
+            ])
+            return requests.post(LOGIN_URL + "/services/Soap/u/61.0", data=envelope, headers={"Content-Type": "text/xml"}, timeout=30)
+        """
+    assert found(code, "sync/login.py") == [("IL501", 10, "high")]
+    assert found(code.replace('"".join([', '"".join(PARTS + [', 1), "sync/login.py") == []  # not written out: unknown

@@ -295,7 +295,7 @@ class PythonFacts:
     def string_template(self, expr: cst.BaseExpression) -> str | None:
         """The text a string expression builds, with unknown parts as `{}`; None if it is not a string.
 
-        Follows literals, f-strings, `%` and `.format()` templates, implicit and `+` concatenation,
+        Follows literals, f-strings, `%` and `.format()` templates, `"".join([...])`, implicit and `+` concatenation,
         and names bound to strings, so `f"{API}/sobjects/Order__c/"` with
         `API = f"{base}/services/data/v61.0"` reads as `{}/services/data/v61.0/sobjects/Order__c/`.
         """
@@ -316,10 +316,21 @@ class PythonFacts:
             return _fields_unknown(self.string_template(expr.left), PERCENT_FIELD)  # `"/services/data/%s/query" % version`
         if kind is cst.Call and expr.func.__class__ is cst.Attribute and expr.func.attr.value == "format":
             return _fields_unknown(self.string_template(expr.func.value), BRACE_FIELD)
+        if kind is cst.Call and expr.func.__class__ is cst.Attribute and expr.func.attr.value == "join":
+            return self._joined(expr)
         if kind is cst.Name:
             binding = self.lookup(expr.value)
             return binding.text if binding else None
         return None
+
+    def _joined(self, call: cst.Call) -> str | None:
+        """`"".join([...])` of a list or tuple written out: its items joined, unknown ones as `{}`."""
+        separator = self.string_template(call.func.value)
+        items = call.args[0].value if len(call.args) == 1 and not call.args[0].keyword and not call.args[0].star else None
+        if separator is None or items.__class__ not in (cst.List, cst.Tuple):
+            return None
+        parts = [self.string_template(element.value) if element.__class__ is cst.Element else None for element in items.elements]
+        return separator.join(part if part is not None else "{}" for part in parts)
 
     def _formatted_part(self, part: cst.BaseFormattedStringContent) -> str:
         if isinstance(part, cst.FormattedStringText):
