@@ -17,11 +17,12 @@ def findings_in(name: str) -> list[tuple[str, int, int, str]]:
     return [(f.code, f.span.start_line, f.span.start_column, f.message) for f in outcome.findings]
 
 
-def test_order_push_job_misses_three_timeouts_and_creates_instead_of_upserting():
+def test_order_push_job_misses_three_timeouts_and_creates_one_order_per_pass_instead_of_upserting():
     assert findings_in("order_push_job.py") == [
         ("IL401", 21, 16, "`requests.post` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
         ("IL401", 34, 12, "`erp.get` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
         ("IL101", 46, 20, "`self.http.post` POSTs to `sobjects/Order__c/`, which inserts a new Order__c on every call, so a retry or re-run duplicates it; upsert on an External ID instead: PATCH `sobjects/Order__c/External_Id__c/<value>`."),
+        ("IL201", 46, 20, "`self.http.post` (POST `sobjects/Order__c/`) runs once per item of `confirmed_orders(erp)` (loop at line 54 calls `OrderPublisher.publish`); send up to 200 records per call with sObject Collections, or use Bulk API 2.0 (`sf.bulk2.Order__c.insert`) above 2,000 rows."),
         ("IL401", 46, 20, "`self.http.post` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker."),
         ("IL402", 46, 20, "`self.http.post` is the only Salesforce/HTTP write this module sends, and nothing here retries it: no tenacity/backoff decorator, no retry loop, no urllib3 `Retry` on the session, so a timeout or a 503 loses the write until someone re-runs the job; retry transient failures a few times with backoff, e.g. `@retry(stop=stop_after_attempt(5), wait=wait_exponential(max=30))` on `publish`."),
     ]

@@ -268,3 +268,31 @@ def test_an_mcp_tool_blocks_the_loop_through_the_client_its_server_keeps_on_a_se
         ("IL304", 14, "`sf_client.sf.query_all` (simple_salesforce) makes a blocking request and stalls the event loop in `async def run_soql_query`: "
          "every other coroutine waits until it returns; use `await asyncio.to_thread(sf_client.sf.query_all, ...)`."),
     ]  # fmt: skip
+
+
+def test_a_coroutine_calling_a_plain_helper_that_blocks_is_flagged_at_the_call():
+    code = """\
+        import asyncio
+        import requests
+
+        class Erp:
+            def __init__(self):
+                self.http = requests.Session()
+
+            def account(self, account_id):
+                return self.http.get(f"{ERP_URL}/accounts/{account_id}", timeout=10).json()
+
+        erp = Erp()
+
+        def summary(account):
+            return {"name": account["name"]}
+
+        async def on_change(event):
+            account = erp.account(event["recordIds"][0])
+            other = await asyncio.to_thread(erp.account, event["recordIds"][1])
+            return summary(account), other
+        """
+    assert snippet_findings(code) == [
+        ("IL304", 17, "`erp.account(...)` calls `self.http.get`, which blocks, and so stalls the event loop in `async def on_change`: every other "
+         "coroutine waits until it returns; use `await asyncio.to_thread(erp.account, ...)`, or make `account` async with an async client."),
+    ]  # fmt: skip

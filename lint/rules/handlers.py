@@ -7,7 +7,9 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import Example, PythonRule, Requires
 from lint.rules.requirements import NETWORK_CALLS, SALESFORCE_CONSUMERS
+from lint.sources.python_calls import walk
 from lint.sources.python_clients import TOKEN_URL, ClientCall, client_call
+from lint.sources.python_facts import PythonFacts
 from lint.sources.python_handlers import OUTBOUND_MESSAGE, WEBHOOK, Consumer, enclosing_consumer, hand_off
 from lint.sources.python_retry import short
 
@@ -24,7 +26,8 @@ class BlockingCallInAsync(PythonRule):
     sessions), `httpx`'s synchronous API, `urllib.request.urlopen`, `http.client`
     and `urllib3` requests, simple_salesforce calls (the client, `sf.<Object>`,
     `sf.bulk`/`sf.bulk2`, and `Salesforce(...)` when it logs in), `salesforce_bulk`,
-    and `time.sleep`.
+    and `time.sleep`; and calls of a same-module plain function or method that
+    makes one of those calls itself (one level deep).
 
     Not flagged: the same calls handed to a thread (`await asyncio.to_thread(requests.get, url)`,
     `loop.run_in_executor(None, fn)`, a lambda or a nested plain `def` given to an executor),
@@ -118,6 +121,14 @@ class BlockingCallInAsync(PythonRule):
             line=4,
         ),
         Example("import httpx\n\nasync def push(order):\n    httpx.post(ERP_URL, json=order)\n", line=4),
+        Example(
+            "import requests\n\n"
+            "def fetch_account(account_id):\n"
+            "    return requests.get(f'{ERP_URL}/accounts/{account_id}', timeout=10).json()\n\n"
+            "async def on_change(event):\n"
+            "    account = fetch_account(event['recordIds'][0])\n",
+            line=7,
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -132,7 +143,10 @@ class BlockingCallInAsync(PythonRule):
             self.report(node, message, hint=fix)
             return
         found = client_call(self.facts, node)
-        if found is None or not found.blocking:
+        if found is None:
+            self._check_callee(node, where)
+            return
+        if not found.blocking:
             return
         code = short(self.facts, node.func)
         client = "" if code.startswith(found.client) else f" ({found.client})"  # `self.http.post` (requests)
@@ -148,6 +162,38 @@ class BlockingCallInAsync(PythonRule):
             hint=fix,
             confidence=found.confidence,
         )
+
+
+    def _check_callee(self, node: cst.Call, where: str) -> None:
+        """A same-module plain function called here that blocks: it runs on the loop as its caller does."""
+        callee = self.facts.callee(node.func)
+        inner = blocking_call_of(self.facts, callee) if callee is not None and callee.asynchronous is None else None
+        if inner is None:
+            return
+        code = short(self.facts, node.func)
+        fix = f"use `await asyncio.to_thread({code}, ...)`, or make `{callee.name.value}` async with an async client"
+        self.report(node, f"`{code}(...)` calls {inner}, which blocks, and so stalls the event loop in {where}: every other coroutine waits until it returns; {fix}.", hint=fix)
+
+
+def _blocking_calls(facts: PythonFacts) -> dict[cst.FunctionDef, str | None]:
+    return {}
+
+
+def blocking_call_of(facts: PythonFacts, function: cst.FunctionDef) -> str | None:
+    """The first blocking call a plain same-module function makes itself (`requests.get`), labelled for messages.
+
+    Its body is walked only when a coroutine calls it, and once per function (python_calls.walk).
+    """
+    known = facts.shared(_blocking_calls)
+    if function not in known:
+        known[function] = None
+        with facts.in_scope(facts.function_scope(function)):
+            for call in (node for node in walk(function.body) if node.__class__ is cst.Call):
+                found = client_call(facts, call)
+                if (found is not None and found.blocking) or facts.qualified_name(call.func) == SLEEP:
+                    known[function] = f"`{short(facts, call.func)}`"
+                    break
+    return known[function]
 
 
 class SyncCalloutInHandler(PythonRule):

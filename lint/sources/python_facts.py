@@ -513,7 +513,8 @@ class PythonFacts:
                     self.loop_calls.setdefault(callee, []).append(tuple(replace(loop, via=callee) for loop in chain))
 
     def callee(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
-        """The same-module function (`helper(...)`) or method (`self.helper(...)`) that calling `func` here runs."""
+        """The same-module function (`helper(...)`) or method (`self.helper(...)`, `service.helper(...)`) that calling
+        `func` here runs."""
         found = self._callee(func)
         return found[1] if found is not None else None
 
@@ -532,7 +533,7 @@ class PythonFacts:
             function = self._module_functions.get(func.value)
             return (func.value, function) if function is not None else None
         if kind is cst.Attribute and func.value.__class__ is cst.Name:
-            info = self.self_class(func.value.value)
+            info = self.self_class(func.value.value) or self._project_class(func.value)  # `self.push()`, `service.push()`
             method = info.methods.get(func.attr.value) if info is not None else None
             if method is not None:
                 return f"{info.name}.{func.attr.value}", method
