@@ -233,15 +233,18 @@ class _Run:
 
     def _imported_from(self, state: _File, data: bytes, cache: ResultCache | None) -> list[frozenset[str]]:
         """What the project modules that may give the file a client import; with the cache on, the hashes of every
-        module it imports from become its `depends` (one may start building clients)."""
+        module it imports from, and of those they pass names on from, become its `depends` (one may start building
+        clients)."""
         if self._modules is None:
             from lint.local_modules import LocalModules  # only when a file is read: a warm run needs none
 
             self._modules = LocalModules(self.settings.root, fresh=True)
         modules = self._modules
         found = [module for module in modules.imported_by(state.found.relative, data) if modules.read(module.path) is not None]
+        found += [deeper for module in found for deeper in modules.passed_on(module) if modules.read(deeper.path) is not None]
         if cache is not None:
-            state.depends = tuple((module.relative, self._digest(module.relative, cache) or "") for module in found)
+            relatives = dict.fromkeys(module.relative for module in found)
+            state.depends = tuple((relative, self._digest(relative, cache) or "") for relative in relatives)
         return [modules.imports_of(module.path) for module in found if modules.may_give_client(module)]
 
     def _unchanged(self, depends: tuple[tuple[str, str], ...], cache: ResultCache) -> bool:

@@ -3,9 +3,10 @@
 Integration code is commonly split so: `clients.py` logs in and builds the client, the jobs import it
 and loop over records (`from .clients import sf`, or `from . import clients` and `clients.sf`). A Python
 file is therefore read with what the project modules it imports export (lint.sources.python_exports), one
-level deep: the pre-filter counts the imports of those that may give it a client as its own, the facts
-type the names it takes from them, and a cached outcome holds only while the modules it imports from are
-unchanged (lint.engine).
+level deep (a name a module only passes on, such as a package's `__init__.py` importing it from its own
+module, one level further): the pre-filter counts the imports of those that may give it a client as its
+own, the facts type the names it takes from them, and a cached outcome holds only while those modules
+are unchanged (lint.engine).
 
 A module is looked for where Python would find it from the file: a relative import in the file's
 package; an absolute one in the file's directory and each directory above it, up to the project root
@@ -20,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lint.prefilter import from_imports, imported_names, imports_any, whole_imports
+from lint.prefilter import from_imports, imported_names, imports_any, passed_names, whole_imports
 from lint.rules.requirements import NETWORK_CALLS
 from lint.sources.python_names import CANONICAL_NAMES, CONSTRUCTORS
 
@@ -84,6 +85,7 @@ class LocalModules:
         self._read: dict[str, bytes | None] = {}
         self._imports: dict[str, frozenset[str]] = {}
         self._builds: dict[str, bool] = {}  # by path: whether its text can build a client
+        self._passed: dict[str, dict[str, tuple[int, str, str]]] = {}  # by path: the names it passes on (prefilter.passed_names)
         if fresh:
             _FOUND.clear()
 
@@ -101,7 +103,7 @@ class LocalModules:
             known = found.get(path)
             if known is not None:
                 names = None if names is None or known.names is None else known.names + names
-            found[path] = LocalModule(os.path.relpath(path, self.root).replace(os.sep, "/"), path, names)
+            found[path] = LocalModule(self._relative(path), path, names)
 
         for level, module, names in from_imports(data):
             add(self.find(folder, level, module), names)
@@ -110,6 +112,22 @@ class LocalModules:
         for module in whole_imports(data):
             add(self.find(folder, 0, module), None)
         return list(found.values())
+
+    def passed_on(self, module: LocalModule) -> list[LocalModule]:
+        """The project modules whose names `module` passes on to the file (`from .client import sf` in a package's
+        `__init__.py`, for the names the file takes from it): read one level further, as python_exports does."""
+        data = self.read(module.path)
+        if data is None:
+            return []
+        if module.path not in self._passed:
+            self._passed[module.path] = passed_names(data)
+        folder = os.path.dirname(module.path)
+        found: dict[str, tuple[str, ...]] = {}
+        for bound, (level, origin, name) in self._passed[module.path].items():
+            path = self.find(folder, level, origin) if module.names is None or bound in module.names else None
+            if path is not None and path != module.path:
+                found[path] = (*found.get(path, ()), name)
+        return [LocalModule(self._relative(path), path, names) for path, names in found.items()]
 
     def may_give_client(self, module: LocalModule) -> bool:
         """Whether a module can give the file that imports from it a client (what python_exports would read)."""
@@ -162,6 +180,9 @@ class LocalModules:
                 real = os.path.realpath(candidate)
                 return real if self._inside(real) else None
         return None
+
+    def _relative(self, path: str) -> str:
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
 
     def _inside(self, path: str) -> bool:
         return path == self.root or path.startswith(self.root + os.sep)

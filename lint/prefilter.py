@@ -54,7 +54,18 @@ def from_imports(data: bytes) -> list[tuple[int, str, tuple[str, ...] | None]]:
     """The file's `from` imports, relative ones included, as (level, module, names): `from ..a.b import c, d`
     gives (2, "a.b", ("c", "d")), `from . import e` (1, "", ("e",)); names are None for `*` or a list the
     statement's line does not close."""
-    found = []
+    return [(level, module, tuple(name for name, _ in pairs) if pairs else None) for level, module, pairs in _from_statements(data)]
+
+
+def passed_names(data: bytes) -> dict[str, tuple[int, str, str]]:
+    """The names the file binds with `from` imports, each with where it is from: `from .client import sf as salesforce`
+    gives `salesforce` -> (1, "client", "sf"); what a package's `__init__.py` passes on."""
+    return {bound: (level, module, name) for level, module, pairs in _from_statements(data) for name, bound in pairs or ()}
+
+
+def _from_statements(data: bytes) -> Iterator[tuple[int, str, list[tuple[str, str]] | None]]:
+    """(level, module, [(name, the name it is bound to)]) for each `from` import; None for the names of `*` or a list the
+    statement's line does not close."""
     for statement in _import_statements(data):
         words = statement.split()
         if len(words) < 2 or words[0] != b"from":
@@ -64,9 +75,8 @@ def from_imports(data: bytes) -> list[tuple[int, str, tuple[str, ...] | None]]:
         level = len(dotted) - len(module)
         if module == "import":  # `from .import x`: no space before the keyword
             module = ""
-        names = _from_names(statement)
-        found.append((level, module, tuple(name.decode("ascii", "replace") for name in names) if names else None))
-    return found
+        pairs = _from_pairs(statement)
+        yield level, module, [(name.decode("ascii", "replace"), bound.decode("ascii", "replace")) for name, bound in pairs] if pairs else None
 
 
 def whole_imports(data: bytes) -> list[str]:
@@ -168,11 +178,18 @@ def _compiled(pattern: str) -> re.Pattern[bytes]:
 
 def _from_names(statement: bytes) -> list[bytes] | None:
     """The names a `from` statement imports; None for `*` or names on the lines that follow."""
+    pairs = _from_pairs(statement)
+    return [name for name, _ in pairs] if pairs is not None else None
+
+
+def _from_pairs(statement: bytes) -> list[tuple[bytes, bytes]] | None:
+    """(name, the name it is bound to) for each name a `from` statement imports (`a as b`); None for `*` or names on the
+    lines that follow."""
     _, _, imported = statement.partition(b"import")
-    names = [parts[0] for name in imported.replace(b"(", b" ").replace(b")", b" ").split(b",") if (parts := name.split())]
-    if not names or b"*" in names or (b"(" in imported and b")" not in imported):
+    pairs = [(parts[0], parts[-1]) for name in imported.replace(b"(", b" ").replace(b")", b" ").split(b",") if (parts := name.split())]
+    if not pairs or any(name == b"*" for name, _ in pairs) or (b"(" in imported and b")" not in imported):
         return None
-    return names
+    return pairs
 
 
 def _logical_line(data: bytes, position: int) -> tuple[int, int]:

@@ -11,7 +11,7 @@ import pytest
 import lint.workers
 from lint.engine import RunOptions, run
 from lint.local_modules import LocalModules, may_be_client
-from lint.prefilter import from_imports
+from lint.prefilter import from_imports, passed_names
 from lint.rules import load_registry
 from tests.conftest import settings_for
 
@@ -311,6 +311,7 @@ def test_modules_are_found_where_python_would_import_them_from_inside_the_projec
 def test_from_imports_are_read_from_the_bytes_relative_ones_included():
     data = b"from ..a.b import c, d as e\nfrom . import x\nfrom .import y\nfrom m import *\nimport os\nfrom q import (\n    r)\n"
     assert from_imports(data) == [(2, "a.b", ("c", "d")), (1, "", ("x",)), (1, "", ("y",)), (0, "m", None), (0, "q", None)]
+    assert passed_names(data) == {"c": (2, "a.b", "c"), "e": (2, "a.b", "d"), "x": (1, "", "x"), "y": (1, "", "y")}
 
 
 def test_a_plain_class_may_give_a_client_only_where_its_module_keeps_clients_on_self():
@@ -320,3 +321,36 @@ def test_a_plain_class_may_give_a_client_only_where_its_module_keeps_clients_on_
     assert not may_be_client(kept_elsewhere, "Pager")
     annotated = b"import requests\n\nclass Api:\n    def __init__(self, http):\n        self.http: requests.Session = http\n"
     assert may_be_client(annotated, "Api")
+
+
+def test_a_name_a_package_passes_on_from_its_module_is_read_one_level_further(tmp_path, monkeypatch):
+    files = {
+        "app/__init__.py": "",
+        "app/crm/__init__.py": "from .clients import sf as salesforce, connect\nfrom .util import slugify\n",
+        "app/crm/clients.py": CLIENTS,
+        "app/crm/util.py": "def slugify(text):\n    return text.lower()\n",
+        "app/jobs.py": """\
+            from app.crm import connect, salesforce, slugify
+            from . import crm
+
+
+            def push(rows):
+                for row in rows:
+                    salesforce.Contact.create(row)
+                    crm.connect().Account.update(row["Id"], {"Name": slugify(row["Name"])})
+            """,
+    }
+    root = write(tmp_path / "project", files)
+    expected = [("app/jobs.py", "IL101", 7), ("app/jobs.py", "IL201", 7), ("app/jobs.py", "IL201", 8)]
+    assert check(root) == expected
+    assert check(root, prefilter=False) == expected
+    linted: list[str] = []
+    real = lint.workers.lint_source
+    monkeypatch.setattr(lint.workers, "lint_source", lambda relative, *args: linted.append(relative) or real(relative, *args))
+    cache = tmp_path / "cache"
+    assert check(root, cache_dir=cache) == expected
+    clients = root / "app/crm/clients.py"
+    clients.write_text(clients.read_text().replace("sf = Salesforce(", "sf = make_client("))
+    linted.clear()
+    assert check(root, cache_dir=cache) == [("app/jobs.py", "IL201", 8)]  # a module two levels down changed: the job is linted again
+    assert linted == ["app/crm/__init__.py", "app/crm/clients.py", "app/jobs.py"]  # and the package, which imports from it

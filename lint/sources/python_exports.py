@@ -6,7 +6,8 @@ facts that read the file itself, at the cost of their prescan (top-level stateme
 clients (`sf = Salesforce(...)`), functions that return one (`def connect() -> Salesforce`,
 `return requests.Session()`), subclasses of a client (`class OrgSession(requests.Session)`), whose
 instances are that client except through a method the subclass defines itself, and classes that keep
-clients on `self`, whose instances carry them (`handler.connection` of `OrgHandler`).
+clients on `self`, whose instances carry them (`handler.connection` of `OrgHandler`). A name a module
+only passes on (`from .client import sf` in a package's `__init__.py`) is read in the module it comes from.
 
 Parsing every module a project imports from would cost as much again as linting it, so a module is
 parsed only when its text says it may give the name asked for a client (local_modules.may_be_client),
@@ -16,12 +17,13 @@ once per process and version (its size, modification time and inode).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import libcst as cst
 
 from lint.local_modules import LocalModules, builds_clients, may_be_client, read_small
+from lint.prefilter import passed_names
 from lint.sources.python_facts import PROJECT_OBJECT, Imported, ObjectType, PythonFacts
 
 MAX_REMEMBERED = 1024  # modules' exports kept per process
@@ -56,7 +58,14 @@ class _ProjectImports:
 
     def export(self, level: int, module: str, name: str) -> Export | None:
         path = self.modules.find(self.folder, level, module)
-        return exported(path, name, self.parse) if path is not None else None
+        if path is None:
+            return None
+        found = exported(path, name, self.parse)
+        origin = _module(path).passed.get(name) if found is None else None
+        if origin is not None:  # a name the module passes on (`from .client import sf` in a package's `__init__.py`)
+            deeper = self.modules.find(os.path.dirname(path), origin[0], origin[1])
+            found = exported(deeper, origin[2], self.parse) if deeper is not None and deeper != path else None
+        return found
 
     def is_module(self, level: int, module: str) -> bool:
         return self.modules.find(self.folder, level, module) is not None
@@ -67,6 +76,7 @@ class _Module:
     version: tuple[int, int, int]  # size, modification time and inode when read
     data: bytes | None  # None: unreadable, or it builds no client
     exports: Mapping[str, Export] | None = None  # parsed the first time a name it defines could be a client
+    passed: Mapping[str, tuple[int, str, str]] = field(default_factory=dict)  # the names it imports (prefilter.passed_names)
 
 
 _REMEMBERED: dict[str, _Module] = {}  # by path
@@ -93,7 +103,8 @@ def _module(path: str) -> _Module:
         if len(_REMEMBERED) >= MAX_REMEMBERED:
             _REMEMBERED.clear()
         data = read_small(path)
-        module = _REMEMBERED[path] = _Module(version, data if data is not None and builds_clients(data) else None)
+        passed = passed_names(data) if data is not None else {}
+        module = _REMEMBERED[path] = _Module(version, data if data is not None and builds_clients(data) else None, passed=passed)
     return module
 
 
