@@ -301,6 +301,29 @@ def test_an_instance_of_a_project_class_holds_the_clients_its_class_sets_on_self
     assert facts["service.client"][1] == "-"  # the class's own method, no library's
 
 
+def test_an_attribute_given_different_client_types_is_unknown():
+    facts = probe(
+        """
+        import httpx
+
+        class Erp:
+            def __init__(self):
+                self.http = httpx.AsyncClient(timeout=10)
+                self.sync = httpx.Client(timeout=10)
+
+            def for_cli(self):
+                self.http = httpx.Client(timeout=10)
+                self.sync = httpx.Client(timeout=30)
+
+            def fetch(self, url):
+                self.http.get(url)
+                self.sync.get(url)
+        """
+    )
+    assert facts["self.http.get"][1] == "-"  # an async client here, a plain one there
+    assert facts["self.sync.get"][1] == "httpx.Client"
+
+
 def test_unrelated_objects_are_unknown():
     facts = probe(
         """

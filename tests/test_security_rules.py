@@ -818,3 +818,18 @@ def test_a_soap_login_envelope_joined_from_parts_is_read():
         """
     assert found(code, "sync/login.py") == [("IL501", 10, "high")]
     assert found(code.replace('"".join([', '"".join(PARTS + [', 1), "sync/login.py") == []  # not written out: unknown
+
+
+def test_a_version_constant_used_as_a_default_or_an_entry_is_reported_once_where_it_is_set():
+    code = """\
+        from simple_salesforce import Salesforce
+
+        SF_API_VERSION = "45.0"
+
+        def connect(api_version=SF_API_VERSION):
+            return Salesforce(instance_url=URL, session_id=SID, version=api_version)
+
+        CONFIG = {"api_version": SF_API_VERSION, "domain": "login"}
+        OTHER = dict(api_version=SF_API_VERSION)
+        """
+    assert [(code, line) for code, line, _ in found(code)] == [("IL509", 3)]

@@ -14,6 +14,7 @@ from lint.sources.python_handlers import OUTBOUND_MESSAGE, WEBHOOK, Consumer, en
 from lint.sources.python_retry import short
 
 SLEEP = "time.sleep"
+YIELDS = frozenset({cst.Yield})  # `yield` and `yield from`
 BACKGROUND_TASK_FRAMEWORKS = frozenset({"fastapi", "starlette"})
 SALESFORCE_CLIENTS = frozenset({"simple_salesforce", "salesforce_bulk"})
 HTTP_FIX = "use an async client (`httpx.AsyncClient`, `aiohttp`) or `await asyncio.to_thread(...)`"
@@ -89,6 +90,21 @@ class BlockingCallInAsync(PythonRule):
         "from simple_salesforce import Salesforce\n\nasync def client_for(token, url):\n    return Salesforce(instance_url=url, session_id=token)\n",
         # Not a client: a dict's `.get`.
         "async def lookup(cache, key):\n    return cache.get(key)\n",
+        # Plain functions whose calls do not run them here: a generator (iterated in a thread), one a decorator runs in a
+        # thread, and names that are not the module's function (a parameter, a nested coroutine).
+        "import asyncio\nfrom asgiref.sync import sync_to_async\nfrom simple_salesforce import Salesforce\n"
+        "sf = Salesforce(instance_url=url, session_id=token)\n\n"
+        "def contacts(soql):\n    yield from sf.query_all_iter(soql)\n\n"
+        "@sync_to_async\ndef account(account_id):\n    return sf.Account.get(account_id)\n\n"
+        "def push(order):\n    return sf.Order__c.upsert(f\"Ext__c/{order['id']}\", order)\n\n"
+        "async def export(soql, push):\n"
+        "    rows = await asyncio.to_thread(list, contacts(soql))\n"
+        "    await account(rows[0]['AccountId'])\n"
+        "    await push(rows[0])\n",
+        "import requests\n\ndef fetch(url):\n    return requests.get(url, timeout=10)\n\n"
+        "async def crawl(session, urls):\n"
+        "    async def fetch(url):\n        return await session.get(url)\n"
+        "    return [await fetch(url) for url in urls]\n",
     ]
     invalid = [
         Example("import requests\n\nasync def push(order):\n    requests.post(ERP_URL, json=order, timeout=10)\n", line=4),
@@ -165,9 +181,11 @@ class BlockingCallInAsync(PythonRule):
 
 
     def _check_callee(self, node: cst.Call, where: str) -> None:
-        """A same-module plain function called here that blocks: it runs on the loop as its caller does."""
+        """A same-module plain function called here that blocks: it runs on the loop as its caller does. Not one a
+        decorator wraps (`@sync_to_async` runs it in a thread), nor a generator (calling it runs none of its body)."""
         callee = self.facts.callee(node.func)
-        inner = blocking_call_of(self.facts, callee) if callee is not None and callee.asynchronous is None else None
+        plain = callee is not None and callee.asynchronous is None and all(_is_binding_decorator(d) for d in callee.decorators)
+        inner = blocking_call_of(self.facts, callee) if plain else None
         if inner is None:
             return
         code = short(self.facts, node.func)
@@ -187,13 +205,21 @@ def blocking_call_of(facts: PythonFacts, function: cst.FunctionDef) -> str | Non
     known = facts.shared(_blocking_calls)
     if function not in known:
         known[function] = None
+        nodes = list(walk(function.body))
+        if any(node.__class__ in YIELDS for node in nodes):
+            return None  # a generator: what it calls runs where it is iterated
         with facts.in_scope(facts.function_scope(function)):
-            for call in (node for node in walk(function.body) if node.__class__ is cst.Call):
+            for call in (node for node in nodes if node.__class__ is cst.Call):
                 found = client_call(facts, call)
                 if (found is not None and found.blocking) or facts.qualified_name(call.func) == SLEEP:
                     known[function] = f"`{short(facts, call.func)}`"
                     break
     return known[function]
+
+
+def _is_binding_decorator(decorator: cst.Decorator) -> bool:
+    """`@staticmethod`/`@classmethod`, which leave what calling the method runs alone."""
+    return isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod")
 
 
 class SyncCalloutInHandler(PythonRule):

@@ -173,6 +173,7 @@ class ClassInfo:
     bases: tuple[str, ...]  # qualified names of resolved bases
     methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
     attributes: dict[str, ObjectType] = field(default_factory=dict)  # self.<attr> -> type
+    mixed_attributes: set[str] = field(default_factory=set)  # self.<attr> given different types: none known
     # self.<attr> -> the value every assignment in the class gives it; None when they differ or it is unknown
     attribute_values: dict[str, cst.BaseExpression | None] = field(default_factory=dict)
     # every `self.<attr> = value` in the methods, with the method it is in
@@ -531,7 +532,9 @@ class PythonFacts:
         kind = func.__class__
         if kind is cst.Name:
             function = self._module_functions.get(func.value)
-            return (func.value, function) if function is not None else None
+            if function is None or self.lookup(func.value) is not self.module_scope.names.get(func.value):
+                return None  # a parameter, local or nested def of that name
+            return func.value, function
         if kind is cst.Attribute and func.value.__class__ is cst.Name:
             info = self.self_class(func.value.value) or self._project_class(func.value)  # `self.push()`, `service.push()`
             method = info.methods.get(func.attr.value) if info is not None else None
@@ -648,6 +651,8 @@ class PythonFacts:
     def _enter_function(self, node: cst.FunctionDef | cst.Lambda) -> None:
         parent = self.scope
         name = node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
+        if parent.kind == "function" and isinstance(node, cst.FunctionDef):
+            parent.names[name] = Binding()  # a nested def shadows a module function of its name
         scope = Scope("function", name, parent, node=node)
         params = _parameters(node)
         if parent.kind == "class" and params and not _is_staticmethod(node):
@@ -908,8 +913,21 @@ def _bind_target(scope: Scope, target: cst.BaseExpression, binding: Binding, fac
         info = facts.self_class(target.value.value)
         if info is not None:
             if binding.object_type:
-                info.attributes[target.attr.value] = binding.object_type
+                _note_attribute_type(info, target.attr.value, binding.object_type)
             _record_attribute_value(facts, info, target.attr.value, binding.value)
+
+
+def _note_attribute_type(info: ClassInfo, attr: str, kind: ObjectType) -> None:
+    """`self.<attr>` holds `kind`, while every assignment that gives it a known type agrees (`self.http` an async
+    client in `__init__` and a plain one in `for_cli()` is neither)."""
+    if attr in info.mixed_attributes:
+        return
+    known = info.attributes.get(attr)
+    if known is not None and known != kind:
+        del info.attributes[attr]
+        info.mixed_attributes.add(attr)
+    else:
+        info.attributes[attr] = kind
 
 
 def _record_attribute_value(facts: PythonFacts, info: ClassInfo, attr: str, value: cst.BaseExpression | None) -> None:

@@ -264,12 +264,12 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
     def visit_Param(self, node: cst.Param) -> None:
         """A version parameter's literal default (`def connect(api_version="37.0")`): what callers that leave it out ask for."""
         name = node.name.value
-        if node.default is not None and VERSION_NAME.match(name):
+        if isinstance(node.default, (cst.SimpleString, cst.Float)) and VERSION_NAME.match(name):  # a constant: where it is set
             self._check_setting(node.default, name, f"given as the default of parameter `{name}`")
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = self.facts.string_template(node.key)
-        if key and VERSION_NAME.match(key):
+        if key and VERSION_NAME.match(key) and not self._named_setting(node.value):
             self._check_setting(node.value, key, f"set in the `{key}` entry")
 
     def _named_setting(self, value: cst.BaseExpression) -> bool:

@@ -289,8 +289,9 @@ UNVERIFIED_CONTEXT = "ssl._create_unverified_context"
 SSL_CONTEXT = "ssl.SSLContext"
 # Protocols whose contexts start with CERT_NONE and no host name check (PROTOCOL_TLS_CLIENT checks both).
 UNCHECKED_PROTOCOLS = frozenset({"ssl.PROTOCOL_TLS", "ssl.PROTOCOL_SSLv23", "ssl.PROTOCOL_TLSv1", "ssl.PROTOCOL_TLSv1_1", "ssl.PROTOCOL_TLSv1_2"})
-# Code that configures or serves with a context: set so, a bare one may be checked after all, or be a server's.
-CONTEXT_SETUP = re.compile(r"\b(verify_mode|check_hostname|server_side|PROTOCOL_TLS_SERVER)\b")
+# Code that configures or serves with a context: set so, a bare one may be checked after all, or be a server's
+# (`wrap_socket(server_side=True)`, a certificate chain loaded, `app.run(ssl_context=...)`, `start_server(ssl=...)`).
+CONTEXT_SETUP = re.compile(r"\b(verify_mode|check_hostname|server_side|PROTOCOL_TLS_SERVER|load_cert_chain|ssl_context|start_server|run_app|serve\w*)\b")
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 AIOHTTP_SSL_KEYWORDS = ("ssl", "verify_ssl")
 AIOHTTP_CONNECTOR = "aiohttp.TCPConnector"
@@ -318,8 +319,8 @@ class TlsVerificationDisabled(SecurityRule, ConfigRule):
     (called, or installed as the default HTTPS context), `ssl.SSLContext()`
     with no protocol or `PROTOCOL_TLS` (such a context starts with
     `CERT_NONE` and no host name check; flagged at medium confidence where
-    the module sets neither `verify_mode` nor `check_hostname` and serves
-    nothing), and `ssl.CERT_NONE` (`ctx.verify_mode = ssl.CERT_NONE` — which
+    the module sets neither `verify_mode` nor `check_hostname`, loads no
+    certificate chain and serves nothing), and `ssl.CERT_NONE` (`ctx.verify_mode = ssl.CERT_NONE` — which
     Python accepts only after `check_hostname = False` — and `cert_reqs=...`).
 
     Not flagged: `urllib3.disable_warnings()` alone (it only hides warnings),
@@ -390,6 +391,7 @@ class TlsVerificationDisabled(SecurityRule, ConfigRule):
         "import ssl\nctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n",
         "import ssl\nctx = ssl.SSLContext()\nctx.verify_mode = ssl.CERT_REQUIRED\nctx.check_hostname = True\nctx.load_default_certs()\n",
         "import ssl\nctx = ssl.SSLContext(ssl.PROTOCOL_TLS)\nctx.load_cert_chain('server.pem')\nconn = ctx.wrap_socket(sock, server_side=True)\n",
+        "import ssl\nfrom flask import Flask\napp = Flask(__name__)\nctx = ssl.SSLContext()\napp.run(ssl_context=ctx)\n",
         # Config: checks on, from the environment, or not about certificates.
         Example(
             "salesforce:\n  instance_url: https://acme.my.salesforce.com\n  verify_ssl: true\n  ssl_verify: ${SF_VERIFY_SSL}\n"
