@@ -586,3 +586,29 @@ def test_a_project_class_named_like_a_client_is_still_guessed_at_low_confidence(
                 sf.Contact.create(row)
         """
     assert found(code) == [("IL201", 11, "low")]
+
+
+def test_a_cached_helper_called_in_a_loop_queries_once():
+    code = """\
+        import functools
+        from simple_salesforce import Salesforce
+
+        sf = Salesforce(instance_url=URL, session_id=SID)
+
+        class Crm:
+            @functools.lru_cache(maxsize=1)
+            def record_type_ids(self):
+                return {r["DeveloperName"]: r["Id"] for r in sf.query("SELECT Id, DeveloperName FROM RecordType LIMIT 200")["records"]}
+
+        @functools.cache
+        def queue_ids():
+            return {r["DeveloperName"]: r["Id"] for r in sf.query("SELECT Id, DeveloperName FROM Group LIMIT 200")["records"]}
+
+        crm = Crm()
+
+        def prepare(rows):
+            for row in rows:
+                row["RecordTypeId"] = crm.record_type_ids()[row["type"]]
+                row["OwnerId"] = queue_ids()[row["queue"]]
+        """
+    assert found(code) == []

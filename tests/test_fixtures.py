@@ -36,12 +36,13 @@ def test_nightly_contact_push_writes_per_row_through_a_client_built_in_another_m
     ]
 
 
-def test_mcp_tools_block_the_loop_and_build_soql_from_their_arguments_through_a_desk_built_at_start_up():
+def test_mcp_tools_block_the_loop_wait_without_timeout_and_build_soql_from_their_arguments_through_a_desk_built_at_start_up():
     assert findings_in("case_assistant_mcp.py") == [
         ("IL203", 32, 12, '`desk.sf.query` returns one batch of at most 2,000 records, and `desk.sf.query(soql)["records"]` is read without checking `done` or following `nextRecordsUrl`; records past the first batch are silently dropped, so use `desk.sf.query_all_iter(...)`, which follows `nextRecordsUrl` for you.'),
         ("IL304", 32, 12, "`desk.sf.query` (simple_salesforce) makes a blocking request and stalls the event loop in `async def open_cases`: every other coroutine waits until it returns; use `await asyncio.to_thread(desk.sf.query, ...)`."),
         ("IL508", 32, 12, "`desk.sf.query` runs a query built with an f-string from `account_id` (a function parameter), so a value containing a quote can rewrite the query (SOQL injection); pass each value to `format_soql('SELECT Id, CaseNumber, Subject FROM Case WHERE AccountId = {} AND IsClosed = false', account_id)`, which quotes and escapes it."),
         ("IL304", 38, 14, "`desk.sf.Task.create` (simple_salesforce) makes a blocking request and stalls the event loop in `async def log_call`: every other coroutine waits until it returns; use `await asyncio.to_thread(desk.sf.Task.create, ...)`."),
+        ("IL401", 38, 14, "`desk.sf.Task.create` cannot take a timeout (SFType writes pass none to requests), and its client comes from `Salesforce(...)` built without `session=`, so a stalled Salesforce call hangs this worker; build the client with a session whose adapter sets a default timeout."),
     ]
 
 

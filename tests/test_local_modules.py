@@ -354,3 +354,47 @@ def test_a_name_a_package_passes_on_from_its_module_is_read_one_level_further(tm
     linted.clear()
     assert check(root, cache_dir=cache) == [("app/jobs.py", "IL201", 8)]  # a module two levels down changed: the job is linted again
     assert linted == ["app/crm/__init__.py", "app/crm/clients.py", "app/jobs.py"]  # and the package, which imports from it
+
+
+SHAPED = """\
+    import requests
+    from requests.adapters import HTTPAdapter
+    from simple_salesforce import Salesforce
+    from urllib3.util.retry import Retry
+
+
+    class TimeoutAdapter(HTTPAdapter):
+        def send(self, request, **kwargs):
+            kwargs.setdefault("timeout", 30)
+            return super().send(request, **kwargs)
+
+
+    http = requests.Session()
+    http.mount("https://", TimeoutAdapter(max_retries=Retry(total=5, backoff_factor=2)))
+    sf = Salesforce(instance_url=INSTANCE_URL, session_id=SESSION_ID, session=http)
+    plain = requests.Session()
+
+
+    class Erp:
+        def __init__(self):
+            self.http = requests.Session()
+            self.http.mount("https://", TimeoutAdapter())
+    """
+
+
+def test_a_client_its_module_shapes_keeps_its_timeout_and_retries_where_it_is_imported(tmp_path):
+    files = {
+        "app/__init__.py": "",
+        "app/clients.py": SHAPED,
+        "app/job.py": """\
+            from .clients import Erp, http, plain, sf
+
+
+            def push(order):
+                http.get(f"{ERP_URL}/orders/{order['id']}")
+                Erp().http.get(f"{ERP_URL}/orders/{order['id']}")
+                sf.restful(f"sobjects/Order__c/Ext__c/{order['id']}", method="PATCH", json=order)
+                plain.get(f"{ERP_URL}/status")
+            """,
+    }
+    assert check(write(tmp_path / "project", files)) == [("app/job.py", "IL401", 8)]  # only the session built plainly

@@ -648,3 +648,33 @@ def test_a_session_a_startup_hook_creates_through_global_is_checked_where_it_is_
             return {"ok": True}
         """
     assert found("IL401", code) == [(14, "`erp.post` has no `timeout=`: requests waits forever by default, so a stalled endpoint hangs this worker.")]
+
+
+def test_a_session_shaped_where_it_is_built_keeps_its_timeout_through_global_and_project_objects():
+    code = """\
+        import requests
+        from requests.adapters import HTTPAdapter
+
+        class TimeoutAdapter(HTTPAdapter):
+            def send(self, request, **kwargs):
+                kwargs.setdefault("timeout", 30)
+                return super().send(request, **kwargs)
+
+        class Erp:
+            def __init__(self):
+                self.http = requests.Session()
+                self.http.mount("https://", TimeoutAdapter())
+
+        erp = Erp()
+        http = None
+
+        def startup():
+            global http
+            http = requests.Session()
+            http.mount("https://", TimeoutAdapter())
+
+        def fetch(order_id):
+            erp.http.get(f"{ERP_URL}/orders/{order_id}")
+            http.get(f"{ERP_URL}/orders/{order_id}")
+        """
+    assert found("IL401", code) == []

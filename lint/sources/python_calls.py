@@ -79,3 +79,23 @@ def clipped(code: str, limit: int = 48) -> str:
     """Code for a message: one line, and not too long."""
     text = " ".join(code.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Decorators that run a function once and keep its result (functools, cachetools, Django, Streamlit, ...).
+CACHING_DECORATORS = frozenset(
+    {
+        "lru_cache", "cache", "cached_property", "cached", "cachedmethod", "ttl_cache", "lfu_cache", "rr_cache",
+        "fifo_cache", "mru_cache", "alru_cache", "cache_resource", "memoize", "memoized", "memoise", "memoised",
+    }
+)  # fmt: skip
+
+
+def is_cached(function: cst.FunctionDef) -> bool:
+    """Decorated to run once and keep its result (`@functools.lru_cache(maxsize=1)`, `@cache`, cachetools' `@cached(...)`)."""
+    return any(_decorator_name(decorator.decorator) in CACHING_DECORATORS for decorator in function.decorators)
+
+
+def _decorator_name(expr: cst.BaseExpression) -> str:
+    """`lru_cache` of `@functools.lru_cache(maxsize=1)`."""
+    expr = expr.func if isinstance(expr, cst.Call) else expr
+    return expr.attr.value if isinstance(expr, cst.Attribute) else expr.value if isinstance(expr, cst.Name) else ""

@@ -17,14 +17,17 @@ once per process and version (its size, modification time and inode).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, Sequence
 
 import libcst as cst
 
 from lint.local_modules import LocalModules, builds_clients, may_be_client, read_small
 from lint.prefilter import passed_names
-from lint.sources.python_facts import PROJECT_OBJECT, Imported, ObjectType, PythonFacts
+from lint.sources.python_facts import PROJECT_OBJECT, ClassInfo, Imported, ObjectType, PythonFacts
+from lint.sources.python_calls import keyword
+from lint.sources.python_names import CONSTRUCTORS
+from lint.sources.python_sessions import is_mount
 
 MAX_REMEMBERED = 1024  # modules' exports kept per process
 MAX_HELD_DEPTH = 3  # project objects held by project objects (`service.crm.sf`), read this deep
@@ -117,7 +120,10 @@ def _exports(path: str, data: bytes, parse: Parse) -> Mapping[str, Export]:
     except RecursionError:
         return {}  # nested too deeply to read: the importing file is still linted
     found = {
-        name: Export(_portable(facts, binding.object_type), _portable(facts, binding.returns))
+        name: Export(
+            _shaped(_portable(facts, binding.object_type), _is_shaped(facts, binding.value, binding.method_calls)),
+            _shaped(_portable(facts, binding.returns)),  # a factory: what it does to the client is its own
+        )
         for name, binding in facts.module_scope.names.items()
         if binding.qualified is None and (binding.object_type or binding.returns)
     }
@@ -138,5 +144,29 @@ def _portable(facts: PythonFacts, found: ObjectType | None, depth: int = 0) -> O
     if found.qualified != PROJECT_OBJECT:
         return ObjectType(found.qualified, methods=methods)
     held = info.attributes.items() if info is not None and depth < MAX_HELD_DEPTH else ()
-    attributes = tuple((attr, portable) for attr, kind in sorted(held) if (portable := _portable(facts, kind, depth + 1)) is not None)
+    attributes = tuple(
+        (attr, _shaped(portable, _attribute_shaped(facts, info, attr)))
+        for attr, kind in sorted(held)
+        if (portable := _portable(facts, kind, depth + 1)) is not None
+    )
     return ObjectType(PROJECT_OBJECT, methods=methods, attributes=attributes) if attributes else None
+
+
+def _shaped(found: ObjectType | None, shaped: bool = True) -> ObjectType | None:
+    """A client as another module sees it: `shaped` when its own module may have set its default timeout and retries
+    (python_sessions.session_timeout), which an importer cannot tell."""
+    return replace(found, shaped=True) if found is not None and shaped and found.qualified != PROJECT_OBJECT else found
+
+
+def _is_shaped(facts: PythonFacts, value: cst.BaseExpression | None, calls: Sequence[cst.Call]) -> bool:
+    """Built by anything but a library's constructor (a factory, a subclass), given a session (`Salesforce(session=...)`),
+    or with adapters mounted on it."""
+    built = isinstance(value, cst.Call) and facts.qualified_name(value.func) in CONSTRUCTORS and keyword(value, "session") is None
+    return not built or any(is_mount(call) for call in calls)
+
+
+def _attribute_shaped(facts: PythonFacts, info: ClassInfo, attr: str) -> bool:
+    """`self.<attr>` as `_is_shaped` judges a name: every value the class gives it, and the mounts on it."""
+    mounts = [call for call, _ in info.method_calls.get(attr, ())]
+    values = [value for value, _ in info.attribute_assignments.get(attr, ())] or [None]
+    return any(_is_shaped(facts, value, mounts) for value in values)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Sequence, T
 
 import libcst as cst
 
-from lint.sources.python_calls import SCOPES, is_none, literal_text, positional
+from lint.sources.python_calls import SCOPES, is_cached, is_none, literal_text, positional
 from lint.sources.python_names import (
     BULK2_HANDLER,
     BULK2_TYPE,
@@ -145,6 +145,9 @@ class ObjectType:
     methods: frozenset[str] | None = None  # built by another module's subclass: the methods that subclass defines
     # An instance of another module's class that holds clients (PROJECT_OBJECT): `self.<attribute>` -> its type.
     attributes: tuple[tuple[str, ObjectType], ...] | None = None
+    # Another module's client that module shapes after building it (mounts adapters, builds it in a factory): its default
+    # timeouts and retries are that module's, not known here.
+    shaped: bool = False
 
 
 # The type of an instance of a project class that is no client; its attributes may hold some (`self.sf = Salesforce(...)`),
@@ -498,10 +501,10 @@ class PythonFacts:
     def record_call(self, call: cst.Call) -> None:
         """Note same-module functions called in a loop (and `map(...)`), for one-level loop context."""
         loops = self.scope.loops
-        if loops:
-            callee = self._callee_key(call.func)
-            if callee is not None:
-                self.loop_calls.setdefault(callee, []).append(tuple(replace(loop, via=callee) for loop in loops))
+        found = self._callee(call.func) if loops else None
+        if found is not None and not is_cached(found[1]):  # a cached function runs once, whatever calls it
+            callee = found[0]
+            self.loop_calls.setdefault(callee, []).append(tuple(replace(loop, via=callee) for loop in loops))
         if self.is_builtin(call.func, "map") and len(call.args) >= 2:
             mapped, iterable = call.args[0].value, call.args[1].value
             self.loop_tops[call] = self.top_statement()
@@ -536,7 +539,7 @@ class PythonFacts:
                 return None  # a parameter, local or nested def of that name
             return func.value, function
         if kind is cst.Attribute and func.value.__class__ is cst.Name:
-            info = self.self_class(func.value.value) or self._project_class(func.value)  # `self.push()`, `service.push()`
+            info = self.self_class(func.value.value) or self.project_class(func.value)  # `self.push()`, `service.push()`
             method = info.methods.get(func.attr.value) if info is not None else None
             if method is not None:
                 return f"{info.name}.{func.attr.value}", method
@@ -690,7 +693,7 @@ class PythonFacts:
         info = self.classes.get(owner.via_class) if owner.via_class else None
         return info.attributes.get(attr) if info is not None else None
 
-    def _project_class(self, expr: cst.BaseExpression) -> ClassInfo | None:
+    def project_class(self, expr: cst.BaseExpression) -> ClassInfo | None:
         """The same-module class of the project object an expression holds (`service` of `service = CrmService()`)."""
         found = self.type_of(expr)
         return self.classes.get(found.via_class) if found is not None and found.qualified == PROJECT_OBJECT and found.via_class else None
@@ -771,7 +774,7 @@ class PythonFacts:
             if info is not None:
                 return info.instance_type()
         if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name):
-            info = self.self_class(call.func.value.value) or self._project_class(call.func.value)
+            info = self.self_class(call.func.value.value) or self.project_class(call.func.value)
             method = info.methods.get(call.func.attr.value) if info else None
             if method is not None:
                 return _infer_return_type(self, method, info)
@@ -891,14 +894,12 @@ def _global_assignments(facts: PythonFacts, function: cst.FunctionDef) -> list[t
             for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
                 if isinstance(small, cst.Global):
                     declared.update(name.name.value for name in small.names)
-                elif isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
-                    targets = [small.target] if isinstance(small, cst.AnnAssign) else [target.target for target in small.targets]
-                    found += [
-                        (target.value, Binding(object_type=facts.type_of(small.value), value=small.value))
-                        for target in targets
-                        if isinstance(target, cst.Name) and target.value in declared
-                    ]
             _read_statement(facts, local, statement)
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    targets = [small.target] if isinstance(small, cst.AnnAssign) else [target.target for target in small.targets]
+                    # The binding itself: the `http.mount(...)` calls read after it are noted on it.
+                    found += [(target.value, local.names[target.value]) for target in targets if isinstance(target, cst.Name) and target.value in declared]
     return found
 
 

@@ -71,6 +71,8 @@ def session_timeout(facts: PythonFacts, session: cst.BaseExpression) -> str | No
         return info.name
     if found is not None and found.methods and not found.methods.isdisjoint(TIMEOUT_METHODS):
         return found.qualified  # another module's subclass that sends its own way: it may well set a timeout
+    if found is not None and found.shaped:
+        return found.qualified  # another module mounts adapters on it or builds it in a factory: it may set one
     return first_origin(facts, session, lambda call: _timeout_class(facts, call))
 
 
@@ -128,7 +130,7 @@ class _SessionIndex:
         if isinstance(expr, cst.Call):
             return self._built(expr, judge, depth)
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            info = facts.self_class(expr.value.value)
+            info = facts.self_class(expr.value.value) or facts.project_class(expr.value)  # `self.http`, `erp.http`
             return self._on_self(info, expr.attr.value, judge, depth) if info is not None else None
         binding = facts.lookup(expr.value) if isinstance(expr, cst.Name) else None
         if binding is None or binding.parameter:

@@ -214,6 +214,9 @@ class MissingRetry(PythonRule):
 
     def _made_here(self, node: cst.Call, found: ClientCall) -> bool:
         """Sent by a module function (`requests.post`) or through a client built in this module, not one handed in."""
+        receiver = self.facts.type_of(node.func.value) if isinstance(node.func, cst.Attribute) else None
+        if receiver is not None and receiver.shaped:
+            return False  # another module's client, given its session there
         if found.salesforce is not None and found.salesforce.api != "http":
             return True  # Salesforce clients retry only through a custom session, which `_is_retry` counts
         if not isinstance(node.func, cst.Attribute) or self.facts.qualified_name(node.func) is not None:

@@ -11,7 +11,7 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import Example, Requires
 from lint.rules.security.common import REQUEST_ROOTS, TOKEN_PATH, SecurityRule, callee_label, password_login, soap_login_request, token_request
-from lint.sources.python_calls import walk
+from lint.sources.python_calls import is_cached, walk
 from lint.sources.python_clients import SALESFORCE_LOGINS, client_call
 from lint.sources.python_facts import COMPREHENSIONS, Loop
 from lint.sources.python_handlers import WEBHOOK, Consumer, enclosing_handler, handler_of
@@ -19,13 +19,6 @@ from lint.sources.python_loops import loop_shape
 
 # -- IL503: logins per call ------------------------------------------------------------------
 
-# Decorators that run a function once and keep its result (functools, cachetools, Django, Streamlit, ...).
-CACHING_DECORATORS = frozenset(
-    {
-        "lru_cache", "cache", "cached_property", "cached", "cachedmethod", "ttl_cache", "lfu_cache", "rr_cache",
-        "fifo_cache", "mru_cache", "alru_cache", "cache_resource", "memoize", "memoized", "memoise", "memoised",
-    }
-)  # fmt: skip
 # Words of a name or attribute that a memoising check reads: the client, the token, a cache, an expiry (a 401).
 CACHE_STATE = re.compile(
     r"(^|_)(cache[sd]?|memo\w*|expir\w*|ttl|tokens?|sessions?|clients?|conn|connection|sf|sfdc|salesforce|logged_in|auth\w*"
@@ -313,7 +306,7 @@ class LoginPerCall(SecurityRule):
     # -- what the traversal has read of each function
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        cached = self.frames[-1].cached or any(_decorator_name(d.decorator) in CACHING_DECORATORS for d in node.decorators)
+        cached = self.frames[-1].cached or is_cached(node)
         self.frames.append(_Frame(cached=cached))
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -473,12 +466,6 @@ class LoginPerCall(SecurityRule):
                 if binding is not None and binding.value is not None and not binding.parameter:
                     found.update(n.value for n in walk(binding.value) if isinstance(n, cst.Name))
         return found
-
-
-def _decorator_name(expr: cst.BaseExpression) -> str:
-    """`lru_cache` of `@functools.lru_cache(maxsize=1)`."""
-    expr = expr.func if isinstance(expr, cst.Call) else expr
-    return expr.attr.value if isinstance(expr, cst.Attribute) else expr.value if isinstance(expr, cst.Name) else ""
 
 
 def _names_read(test: cst.BaseExpression) -> set[str]:
