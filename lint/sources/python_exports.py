@@ -24,8 +24,8 @@ import libcst as cst
 
 from lint.local_modules import LocalModules, builds_clients, may_be_client, read_small
 from lint.prefilter import passed_names
-from lint.sources.python_facts import PROJECT_OBJECT, ClassInfo, Imported, ObjectType, PythonFacts
 from lint.sources.python_calls import keyword
+from lint.sources.python_facts import PROJECT_OBJECT, ClassInfo, Imported, ObjectType, PythonFacts
 from lint.sources.python_names import CONSTRUCTORS
 from lint.sources.python_sessions import is_mount
 
