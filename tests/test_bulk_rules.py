@@ -612,3 +612,31 @@ def test_a_cached_helper_called_in_a_loop_queries_once():
                 row["OwnerId"] = queue_ids()[row["queue"]]
         """
     assert found(code) == []
+
+
+def test_a_lookup_filled_lazily_behind_a_none_check_queries_once():
+    code = """\
+        from simple_salesforce import Salesforce
+
+        sf = Salesforce(instance_url=URL, session_id=SID)
+
+        class AccountIndex:
+            def __init__(self):
+                self._by_erp_id = None
+
+            def account_id(self, erp_id):
+                if self._by_erp_id is None:
+                    records = sf.query_all_iter("SELECT Id, ERP_Id__c FROM Account WHERE ERP_Id__c != null")
+                    self._by_erp_id = {r["ERP_Id__c"]: r["Id"] for r in records}
+                return self._by_erp_id.get(erp_id)
+
+            def refresh(self, erp_id):
+                if self._by_erp_id is None:
+                    return None
+                return sf.query(f"SELECT Id FROM Account WHERE ERP_Id__c = '{erp_id}'")
+
+        def link_orders(orders):
+            index = AccountIndex()
+            return [(index.account_id(order["customer"]), index.refresh(order["customer"])) for order in orders]
+        """
+    assert [(code, line) for code, line, _ in found(code)] == [("IL202", 18)]  # the guard that keeps nothing does not count

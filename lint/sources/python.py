@@ -94,7 +94,7 @@ class PythonContext:
             self.reports.append(report)
             return
         key = self.facts.function_key()
-        if key is not None:
+        if key is not None and not facts.memoised():  # a lazily filled cache: once, whoever calls it
             self._pending.append((key, report, skip))
 
     def report_later(self, rule: PythonRule, node: cst.CSTNode, message: Callable[[], str | None], **details: Any) -> None:

@@ -552,6 +552,11 @@ class PythonFacts:
         """The module-level statement the traversal is in."""
         return self._statements[0] if self._statements else None
 
+    def memoised(self) -> bool:
+        """Whether the current node runs only until a value is kept: in `if self._index is None:` (or `if not _index:`)
+        whose block sets what it tests (lazy initialisation)."""
+        return any(isinstance(statement, cst.If) and _lazy_init(statement) for statement in self._statements)
+
     def scope_name(self) -> str:
         return self.scope.qualified_scope_name()
 
@@ -916,6 +921,27 @@ def _bind_target(scope: Scope, target: cst.BaseExpression, binding: Binding, fac
             if binding.object_type:
                 _note_attribute_type(info, target.attr.value, binding.object_type)
             _record_attribute_value(facts, info, target.attr.value, binding.value)
+
+
+def _lazy_init(statement: cst.If) -> bool:
+    """`if self._x is None:` or `if not self._x:` (a name too) whose block assigns `self._x`."""
+    test = statement.test
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is):
+        tested = test.left if is_none(test.comparisons[0].comparator) else None
+    else:
+        tested = test.expression if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) else None
+    key = _dotted_name(tested) if tested is not None else None
+    if key is None:
+        return False
+    assigned = (
+        _dotted_name(target)
+        for small in statements_in(statement.body.body if isinstance(statement.body, cst.IndentedBlock) else [statement.body])
+        if isinstance(small, cst.SimpleStatementLine)
+        for line in small.body
+        if isinstance(line, (cst.Assign, cst.AnnAssign))
+        for target in ([t.target for t in line.targets] if isinstance(line, cst.Assign) else [line.target])
+    )
+    return key in assigned
 
 
 def _note_attribute_type(info: ClassInfo, attr: str, kind: ObjectType) -> None:

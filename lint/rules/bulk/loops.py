@@ -44,9 +44,11 @@ class WriteInLoop(PythonRule):
     PATCH or DELETE on a `sobjects/<Object>/...` path, and `requests`/`httpx`
     writes to `/services/data/vNN.N/sobjects/<Object>/...`, inside a `for` or
     `while` loop, a comprehension, `map(...)`, or a same-module function or
-    method called from a loop body. A loop over a literal of three or fewer
-    items, or a bounded retry loop, does not count by itself: the write is
-    judged by the loop around it, if there is one.
+    method (`self.push(...)`, `publisher.push(...)` on an instance of a
+    same-module class) called from a loop body, unless it runs once whatever
+    calls it (cached, or lazily filling a value). A loop over a literal of
+    three or fewer items, or a bounded retry loop, does not count by itself:
+    the write is judged by the loop around it, if there is one.
 
     ## Why it matters
     Each call is one HTTP round trip and one API request against the org's
@@ -204,8 +206,10 @@ class QueryInLoop(PythonRule):
     loop, a comprehension, `map(...)`, or a same-module function called from
     one. Not flagged: loops over a fixed literal collection (one query per
     object type in a constant list), `while` loops and queries with `OFFSET`
-    (paging, polling), bounded retry loops, and queries whose `FROM` object is
-    the loop variable (they cannot be merged into one).
+    (paging, polling), bounded retry loops, queries whose `FROM` object is
+    the loop variable (they cannot be merged into one), and functions that
+    run once whatever calls them (decorated with `functools.lru_cache`/`cache`
+    or cachetools', or filling a value behind `if self._index is None:`).
 
     ## Why it matters
     Every pass is a round trip and an API request; 10,000 rows make 10,000
