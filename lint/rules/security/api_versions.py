@@ -177,6 +177,7 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
         Example("from simple_salesforce import Salesforce\n\nsf = Salesforce(instance_url=url, session_id=sid, version='29.0')\n", line=3),
         Example("import requests\n\nAPI = f'{INSTANCE}/services/data/v36.0'\n", line=3),
         Example("SF_API_VERSION = '45.0'\n", line=1),
+        Example("import requests\n\ndef bulk_endpoint(instance, sf_api_version='37.0'):\n    return f'https://{instance}/services/async/{sf_api_version}/job'\n", line=3),
         Example("from simple_salesforce import SFType\n\ncontacts = SFType('Contact', sid, host, 38.0)\n", line=3),
         Example(
             "- route:\n    from:\n      uri: timer:orders\n      steps:\n        - to: salesforce:query?sObjectQuery=SELECT Id FROM Order__c&apiVersion=29.0\n",
