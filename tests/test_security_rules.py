@@ -833,3 +833,23 @@ def test_a_version_constant_used_as_a_default_or_an_entry_is_reported_once_where
         OTHER = dict(api_version=SF_API_VERSION)
         """
     assert [(code, line) for code, line, _ in found(code)] == [("IL509", 3)]
+
+
+def test_a_v_prefixed_version_setting_is_salesforces_where_the_module_builds_its_api_paths():
+    graph = """\
+        import requests
+        from simple_salesforce import Salesforce
+
+        def fetch_leads(form_id, token, api_version="v18.0"):
+            return requests.get(f"https://graph.facebook.com/{api_version}/{form_id}/leads", params={"access_token": token}, timeout=30)
+        """
+    assert found(graph) == []
+    rest = """\
+        import requests
+
+        API_VERSION = "v29.0"
+
+        def limits(instance, token):
+            return requests.get(f"{instance}/services/data/{API_VERSION}/limits", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        """
+    assert [(code, line) for code, line, _ in found(rest)] == [("IL509", 3)]

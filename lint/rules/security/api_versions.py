@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 URL_MARK = "/services/data/v"
 VERSION_IN_URL = re.compile(r"/services/data/v(\d{1,3}\.\d)\b")
+SALESFORCE_PATH = re.compile(r"/services/(data|async)/")  # a module building Salesforce API paths
 VERSION_NAME = re.compile(r"(?i)^_*(default_)?((sf|sfdc|salesforce)_?)?api_?version$|^_*(sf|sfdc|salesforce)_version$")  # `_API_VERSION` too
 SALESFORCE_NAME = re.compile(r"(?i)(^|_)(sf|sfdc|salesforce)(_|$)")
 OLDEST_VERSION = 7.0  # the first API version; smaller numbers are some other API's
@@ -91,8 +92,11 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
     `SFType(...)`/`SalesforceLogin(...)`, `/services/data/vNN.N/` in URLs,
     and `api_version=` arguments, dict entries, constants and parameter
     defaults (`def connect(api_version="37.0")`) named like
-    `API_VERSION`/`SF_VERSION` (when the name says Salesforce or the module
-    uses it: other APIs have versions too). Versions up to 30.0 are retired (error);
+    `API_VERSION`/`SF_VERSION` (when the name says Salesforce, or the module
+    uses it: other APIs have versions too; a `v`-prefixed value such as
+    `api_version="v18.0"`, Meta's Graph API style, counts only where the module
+    also builds `/services/data/` or `/services/async/` paths).
+    Versions up to 30.0 are retired (error);
     31.0–40.0 retire in Summer '28 (warning); versions below the
     `min-api-version` option (default 50.0) are notes. A constant is reported
     where it is set, not where it is used; docstrings, records written out as
@@ -153,6 +157,10 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
     options = (MIN_API_VERSION,)
     valid = [
         "from simple_salesforce import Salesforce\nsf = Salesforce(instance_url=url, session_id=sid, version='61.0')\n",
+        # Another API's version beside a Salesforce client: Meta's Graph API writes its versions `v18.0`.
+        "import requests\nfrom simple_salesforce import Salesforce\n\n"
+        "def fetch_leads(form_id, token, api_version='v18.0'):\n"
+        "    return requests.get(f'https://graph.facebook.com/{api_version}/{form_id}/leads', params={'access_token': token}, timeout=30)\n",
         "import requests\nrequests.get(f'{base}/services/data/v61.0/limits', timeout=10)\n",
         # Not Salesforce API versions: a package version and an unrelated version keyword.
         "VERSION = '29.0'\n__version__ = '2.0'\nrender(template, version='1.0')\n",
@@ -284,9 +292,14 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
             self._check(node, float(match.group(1)), f"in the URL path `/services/data/v{match.group(1)}/`")
 
     def _check_setting(self, value: cst.BaseExpression, name: str, where: str) -> None:
-        """A version set by name (`API_VERSION = "45.0"`), which is Salesforce's when the name or the module says so."""
-        version = api_version(self.constant(value))
-        if version is not None and (SALESFORCE_NAME.search(name) or self.about_salesforce()):
+        """A version set by name (`API_VERSION = "45.0"`), which is Salesforce's when the name says so, or when the module
+        uses Salesforce and the value is written as its settings write it: `"61.0"`, or `"v61.0"` where the module builds
+        Salesforce API paths (else `"v18.0"` beside a Salesforce client is more likely Meta's Graph API version)."""
+        constant = self.constant(value)
+        version = api_version(constant)
+        if version is None or not (SALESFORCE_NAME.search(name) or self.about_salesforce()):
+            return
+        if SALESFORCE_NAME.search(name) or not (literal_text(constant) or "").startswith("v") or SALESFORCE_PATH.search(self.facts.text):
             self._check(value, version, where)
 
     def _check(self, node: cst.CSTNode, version: float | None, where: str) -> None:
