@@ -7,14 +7,14 @@ import libcst as cst
 from lint.findings import Confidence, Severity
 from lint.rules.base import Example, PythonRule, Requires
 from lint.rules.requirements import NETWORK_CALLS, SALESFORCE_CONSUMERS
-from lint.sources.python_calls import walk
+from lint.sources.python_calls import decorator_name, walk
 from lint.sources.python_clients import TOKEN_URL, ClientCall, client_call
 from lint.sources.python_facts import PythonFacts
 from lint.sources.python_handlers import OUTBOUND_MESSAGE, WEBHOOK, Consumer, enclosing_consumer, hand_off
 from lint.sources.python_retry import short
 
 SLEEP = "time.sleep"
-YIELDS = frozenset({cst.Yield})  # `yield` and `yield from`
+BINDING_DECORATORS = frozenset({"staticmethod", "classmethod"})  # they leave what calling the method runs alone
 BACKGROUND_TASK_FRAMEWORKS = frozenset({"fastapi", "starlette"})
 SALESFORCE_CLIENTS = frozenset({"simple_salesforce", "salesforce_bulk"})
 HTTP_FIX = "use an async client (`httpx.AsyncClient`, `aiohttp`) or `await asyncio.to_thread(...)`"
@@ -184,7 +184,8 @@ class BlockingCallInAsync(PythonRule):
         """A same-module plain function called here that blocks: it runs on the loop as its caller does. Not one a
         decorator wraps (`@sync_to_async` runs it in a thread), nor a generator (calling it runs none of its body)."""
         callee = self.facts.callee(node.func)
-        plain = callee is not None and callee.asynchronous is None and all(_is_binding_decorator(d) for d in callee.decorators)
+        wrapped = callee is not None and any(decorator_name(d.decorator) not in BINDING_DECORATORS for d in callee.decorators)
+        plain = callee is not None and callee.asynchronous is None and not wrapped
         inner = blocking_call_of(self.facts, callee) if plain else None
         if inner is None:
             return
@@ -206,7 +207,7 @@ def blocking_call_of(facts: PythonFacts, function: cst.FunctionDef) -> str | Non
     if function not in known:
         known[function] = None
         nodes = list(walk(function.body))
-        if any(node.__class__ in YIELDS for node in nodes):
+        if any(node.__class__ is cst.Yield for node in nodes):  # `yield` and `yield from`
             return None  # a generator: what it calls runs where it is iterated
         with facts.in_scope(facts.function_scope(function)):
             for call in (node for node in nodes if node.__class__ is cst.Call):
@@ -216,10 +217,6 @@ def blocking_call_of(facts: PythonFacts, function: cst.FunctionDef) -> str | Non
                     break
     return known[function]
 
-
-def _is_binding_decorator(decorator: cst.Decorator) -> bool:
-    """`@staticmethod`/`@classmethod`, which leave what calling the method runs alone."""
-    return isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod")
 
 
 class SyncCalloutInHandler(PythonRule):

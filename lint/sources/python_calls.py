@@ -92,10 +92,10 @@ CACHING_DECORATORS = frozenset(
 
 def is_cached(function: cst.FunctionDef) -> bool:
     """Decorated to run once and keep its result (`@functools.lru_cache(maxsize=1)`, `@cache`, cachetools' `@cached(...)`)."""
-    return any(_decorator_name(decorator.decorator) in CACHING_DECORATORS for decorator in function.decorators)
+    return any(decorator_name(decorator.decorator) in CACHING_DECORATORS for decorator in function.decorators)
 
 
-def _decorator_name(expr: cst.BaseExpression) -> str:
+def decorator_name(expr: cst.BaseExpression) -> str:
     """`lru_cache` of `@functools.lru_cache(maxsize=1)`."""
     expr = expr.func if isinstance(expr, cst.Call) else expr
     return expr.attr.value if isinstance(expr, cst.Attribute) else expr.value if isinstance(expr, cst.Name) else ""

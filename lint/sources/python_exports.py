@@ -63,11 +63,12 @@ class _ProjectImports:
         path = self.modules.find(self.folder, level, module)
         if path is None:
             return None
-        found = exported(path, name, self.parse)
-        origin = _module(path).passed.get(name) if found is None else None
+        module = _module(path)
+        found = _exported(module, path, name, self.parse)
+        origin = module.passed.get(name) if found is None else None
         if origin is not None:  # a name the module passes on (`from .client import sf` in a package's `__init__.py`)
             deeper = self.modules.find(os.path.dirname(path), origin[0], origin[1])
-            found = exported(deeper, origin[2], self.parse) if deeper is not None and deeper != path else None
+            found = _exported(_module(deeper), deeper, origin[2], self.parse) if deeper is not None and deeper != path else None
         return found
 
     def is_module(self, level: int, module: str) -> bool:
@@ -85,9 +86,8 @@ class _Module:
 _REMEMBERED: dict[str, _Module] = {}  # by path
 
 
-def exported(path: str, name: str, parse: Parse) -> Export | None:
+def _exported(module: _Module, path: str, name: str, parse: Parse) -> Export | None:
     """What a project module's top level binds `name` to, if a client or something that builds one."""
-    module = _module(path)
     if module.exports is None:
         if module.data is None or not may_be_client(module.data, name):
             return None

@@ -297,9 +297,10 @@ class RetiredApiVersion(SecurityRule, ConfigRule, XmlRule):
         Salesforce API paths (else `"v18.0"` beside a Salesforce client is more likely Meta's Graph API version)."""
         constant = self.constant(value)
         version = api_version(constant)
-        if version is None or not (SALESFORCE_NAME.search(name) or self.about_salesforce()):
+        named = SALESFORCE_NAME.search(name) is not None
+        if version is None or not (named or self.about_salesforce()):
             return
-        if SALESFORCE_NAME.search(name) or not (literal_text(constant) or "").startswith("v") or SALESFORCE_PATH.search(self.facts.text):
+        if named or not (literal_text(constant) or "").startswith("v") or SALESFORCE_PATH.search(self.facts.text):
             self._check(value, version, where)
 
     def _check(self, node: cst.CSTNode, version: float | None, where: str) -> None:
